@@ -1,0 +1,1 @@
+"""pytest plugin: GitHub API call budgets (registered through the ``pytest11`` entry point)."""
