@@ -1,0 +1,24 @@
+"""Capture: see every GitHub call, attribute it to its handler, classify it.
+
+Public API::
+
+    from tracer.capture import Tracer, handler
+    with Tracer() as t:
+        with handler("CoprBuildEndHandler", event="RPM build finished"):
+            ...                      # ogr / PyGithub / requests calls
+    trace = t.trace()                # Trace: totals by handler, event, category, endpoint
+"""
+
+from tracer.capture.call import AUTH, CATEGORIES, MODEL_CATEGORIES, NO_HANDLER, OTHER, Call
+from tracer.capture.classify import Classifier
+from tracer.capture.patches import GITHUB_API, no_throttle, redirect_api
+from tracer.capture.rules import Rules
+from tracer.capture.scope import Scope, current_scope, handler, no_scope
+from tracer.capture.trace import MEASURES, RateLimitGap, Trace
+from tracer.capture.tracer import Tracer, auth_of
+
+__all__ = [
+    "AUTH", "CATEGORIES", "MODEL_CATEGORIES", "NO_HANDLER", "OTHER", "MEASURES", "GITHUB_API",
+    "Call", "Classifier", "RateLimitGap", "Rules", "Scope", "Trace", "Tracer",
+    "auth_of", "current_scope", "handler", "no_scope", "no_throttle", "redirect_api",
+]

@@ -1,0 +1,68 @@
+"""One HTTP request as the tracer saw it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+#: the four categories of the published model
+MODEL_CATEGORIES: tuple[str, ...] = (
+    "is_project_private",
+    "is_user_approved",
+    "load_packit_yaml",
+    "set_status",
+)
+#: token minting and app (JWT) calls
+AUTH = "auth"
+#: everything the model does not see
+OTHER = "other"
+CATEGORIES: tuple[str, ...] = MODEL_CATEGORIES + (AUTH, OTHER)
+
+NO_HANDLER = "(no handler)"
+
+
+@dataclass
+class Call:
+    """A physical HTTP request: one attempt of one logical call.
+
+    ``logical`` numbers logical calls (what the client asked for once);
+    ``attempt`` is 1 for the first try and counts up for each retry.
+    Credentials are never kept: ``auth`` is only their kind
+    (``token``, ``jwt``, ``basic``, ``none``) and ``auth_id`` a short
+    one-way digest that tells rate-limit buckets apart.
+    """
+
+    seq: int
+    method: str
+    url: str
+    route: str
+    category: str
+    charged: bool
+    status: int | None = None
+    handler: str = NO_HANDLER
+    event: str | None = None
+    invocation: int = 0
+    call_site: str | None = None
+    duration_ms: float = 0.0
+    logical: int = 0
+    attempt: int = 1
+    auth: str = "none"
+    auth_id: str | None = None
+    ratelimit: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """``METHOD route-template``, e.g. ``GET /repos/{owner}/{repo}``."""
+        return f"{self.method} {self.route}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Call:
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown call fields: {', '.join(sorted(unknown))}")
+        return cls(**data)

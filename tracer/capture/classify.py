@@ -1,0 +1,95 @@
+"""Classify a request: by the call site on the stack first, then by route template."""
+
+from __future__ import annotations
+
+import sys
+from types import CodeType, FrameType
+from fnmatch import fnmatchcase
+from urllib.parse import urlsplit
+
+from tracer.capture.call import OTHER
+from tracer.capture.rules import RouteRule, Rules
+
+#: modules that carry a request rather than decide it: never a call site
+_TRANSPORT = ("requests.", "urllib3.", "github.", "vcr.", "http.", "tracer.capture.", "ssl", "socket", "contextlib", "functools", "threading")
+_MAX_DEPTH = 60
+_GHE_PREFIX = "/api/v3"
+
+# frame kinds
+_TRANSPORT_KIND, _OGR, _APP = 0, 1, 2
+
+
+class Classifier:
+    """Turns (stack, method, url) into (category, call site, route rule).
+
+    Frames are looked up by code object in a cache, so the cost per call is a
+    walk over the stack with one dict look-up per frame.
+    """
+
+    def __init__(self, rules: Rules | None = None) -> None:
+        self.rules = rules or Rules.default()
+        self._frames: dict[CodeType, tuple[str, int, str | None]] = {}
+        self._routes: dict[tuple[str, str], RouteRule | None] = {}
+
+    # -- call sites ---------------------------------------------------------
+    def _frame_info(self, frame: FrameType) -> tuple[str, int, str | None]:
+        code = frame.f_code
+        info = self._frames.get(code)
+        if info is None:
+            module = frame.f_globals.get("__name__") or "?"
+            key = f"{module}.{code.co_qualname}"
+            if module.startswith(_TRANSPORT) or module in ("requests", "urllib3", "github", "vcr"):
+                kind = _TRANSPORT_KIND
+            elif module == "ogr" or module.startswith("ogr."):
+                kind = _OGR
+            else:
+                kind = _APP
+            category = None
+            if kind != _TRANSPORT_KIND:
+                for rule in self.rules.sites:
+                    if fnmatchcase(key, rule.function):
+                        category = rule.category
+                        break
+            info = self._frames[code] = (key, kind, category)
+        return info
+
+    def call_site(self, frame: FrameType | None) -> tuple[str | None, str | None]:
+        """(category from a call-site rule or None, the call site's name)."""
+        ogr_entry = first_app = None
+        depth = 0
+        while frame is not None and depth < _MAX_DEPTH:
+            key, kind, category = self._frame_info(frame)
+            if category is not None:
+                return category, key
+            if kind == _OGR and "<locals>" not in key:
+                ogr_entry = key  # ends as the outermost ogr method (decorator wrappers skipped)
+            elif kind == _APP and first_app is None:
+                first_app = key
+            frame = frame.f_back
+            depth += 1
+        return None, ogr_entry or first_app
+
+    # -- routes -------------------------------------------------------------
+    def route(self, method: str, url: str) -> RouteRule | None:
+        path = urlsplit(url).path or "/"
+        if path.startswith(_GHE_PREFIX + "/"):
+            path = path[len(_GHE_PREFIX) :]
+        cache_key = (method, path)
+        if cache_key in self._routes:
+            return self._routes[cache_key]
+        found = None
+        for rule in self.rules.routes:
+            if rule.method == method and rule.regex.match(path):
+                found = rule
+                break
+        if len(self._routes) < 65536:
+            self._routes[cache_key] = found
+        return found
+
+    def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[str, str | None, str, bool]:
+        """(category, call site, route template, charged by rule) of one request."""
+        site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
+        rule = self.route(method, url)
+        route = rule.template if rule else (urlsplit(url).path or "/")
+        category = site_category or (rule.category if rule and rule.category else OTHER)
+        return category, site, route, rule.charged if rule else True

@@ -1,0 +1,200 @@
+"""A trace: the calls of a run, with totals by handler, event, category and endpoint."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
+from tracer.errors import DataError
+
+TRACE_FORMAT = "api-tracer/trace"
+TRACE_VERSION = 1
+
+#: what a count counts: every HTTP request, or only those charged to the rate limit
+MEASURES = ("requests", "charged")
+
+
+@dataclass(frozen=True)
+class RateLimitGap:
+    """Between two responses of one bucket, GitHub counted more than the tracer saw."""
+
+    bucket: str
+    after_seq: int
+    at_seq: int
+    used_delta: int
+    seen: int
+
+    def __str__(self) -> str:
+        return (
+            f"bucket {self.bucket}: x-ratelimit-used rose by {self.used_delta} between calls "
+            f"#{self.after_seq} and #{self.at_seq}, the tracer saw {self.seen} charged call(s)"
+        )
+
+
+class Trace:
+    """An ordered list of :class:`Call` with the views the reports need."""
+
+    def __init__(self, calls: Iterable[Call] = ()) -> None:
+        self.calls: list[Call] = list(calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def __iter__(self) -> Iterator[Call]:
+        return iter(self.calls)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and self.calls == other.calls
+
+    def __add__(self, other: Trace) -> Trace:
+        return Trace(self.calls + other.calls)
+
+    # -- selections ----------------------------------------------------------
+    def where(self, predicate: Callable[[Call], bool]) -> Trace:
+        return Trace(c for c in self.calls if predicate(c))
+
+    def measured(self, measure: str = "requests") -> Trace:
+        """All requests, or only those charged to the rate limit."""
+        if measure not in MEASURES:
+            raise ValueError(f"unknown measure {measure!r} (one of {', '.join(MEASURES)})")
+        return self if measure == "requests" else self.where(lambda c: c.charged)
+
+    # -- counts --------------------------------------------------------------
+    @property
+    def requests(self) -> int:
+        return len(self.calls)
+
+    @property
+    def charged(self) -> int:
+        return sum(c.charged for c in self.calls)
+
+    @property
+    def logical(self) -> int:
+        return len({c.logical for c in self.calls})
+
+    def count_by(self, *keys: str, measure: str = "requests") -> Counter[Any]:
+        """Counts by one attribute (``"category"``) or a tuple of them."""
+        calls = self.measured(measure).calls
+        if len(keys) == 1:
+            return Counter(getattr(c, keys[0]) for c in calls)
+        return Counter(tuple(getattr(c, k) for k in keys) for c in calls)
+
+    def categories(self, measure: str = "requests") -> dict[str, int]:
+        """Every category (zeros included), in the canonical order."""
+        counts = self.count_by("category", measure=measure)
+        return {cat: counts.get(cat, 0) for cat in CATEGORIES}
+
+    def nested(self, outer: str, measure: str = "requests") -> dict[str, dict[str, int]]:
+        """``{handler|event|…: {category: n}}`` in order of first appearance."""
+        out: dict[str, dict[str, int]] = {}
+        for call in self.measured(measure).calls:
+            key = getattr(call, outer) or NO_HANDLER
+            row = out.setdefault(key, dict.fromkeys(CATEGORIES, 0))
+            row[call.category] += 1
+        return out
+
+    def handlers(self) -> list[str]:
+        return list(dict.fromkeys(c.handler for c in self.calls))
+
+    # -- rate-limit cross-check ----------------------------------------------
+    def ratelimit_gaps(self) -> list[RateLimitGap]:
+        """Compare ``x-ratelimit-used`` deltas with the charged calls seen in between.
+
+        A rise larger than the charged calls the tracer recorded means calls on
+        that bucket went past the tracer (another client, or a missed one).
+        """
+        gaps: list[RateLimitGap] = []
+        last: dict[str, tuple[int, int]] = {}  # bucket -> (seq, used)
+        seen: Counter[str] = Counter()
+        for call in sorted(self.calls, key=lambda c: c.seq):
+            used = call.ratelimit.get("used")
+            bucket = f"{call.auth_id or 'anonymous'}/{call.ratelimit.get('resource', 'core')}"
+            if call.charged:
+                seen[bucket] += 1
+            if used is None or not str(used).isdigit():
+                continue
+            used_now = int(used)
+            if bucket in last:
+                prev_seq, prev_used = last[bucket]
+                delta = used_now - prev_used
+                if delta > seen[bucket]:
+                    gaps.append(RateLimitGap(bucket, prev_seq, call.seq, delta, seen[bucket]))
+            last[bucket] = (call.seq, used_now)
+            seen[bucket] = 0
+        return gaps
+
+    # -- rendering -----------------------------------------------------------
+    def table(self, by: str = "handler", fmt: str = "simple", measure: str = "requests") -> str:
+        """A table of calls per ``by`` (handler, event, endpoint, call_site) and category."""
+        rows = []
+        for key, cats in self.nested(by, measure).items():
+            rows.append([key, *cats.values(), sum(cats.values())])
+        totals = self.categories(measure)
+        rows.append(["total", *totals.values(), sum(totals.values())])
+        return tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
+
+    def endpoint_table(self, fmt: str = "simple") -> str:
+        counts = self.count_by("endpoint", "category")
+        charged = self.count_by("endpoint", "category", measure="charged")
+        rows = [[ep, cat, n, charged.get((ep, cat), 0)] for (ep, cat), n in counts.most_common()]
+        return tabulate(rows, headers=["endpoint", "category", "requests", "charged"], tablefmt=fmt)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "charged": self.charged,
+            "logical": self.logical,
+            "categories": self.categories(),
+            "charged_categories": self.categories("charged"),
+            "handlers": self.nested("handler"),
+            "events": self.nested("event"),
+            "endpoints": dict(self.count_by("endpoint").most_common()),
+        }
+
+    # -- JSON ----------------------------------------------------------------
+    def to_json(self, **meta: Any) -> dict[str, Any]:
+        return {
+            "format": TRACE_FORMAT,
+            "version": TRACE_VERSION,
+            **({"meta": meta} if meta else {}),
+            "summary": self.summary(),
+            "calls": [c.to_dict() for c in self.calls],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "<trace>") -> Trace:
+        if not isinstance(data, dict) or data.get("format") != TRACE_FORMAT:
+            raise DataError(f"{source}: not an api-tracer trace (expected \"format\": \"{TRACE_FORMAT}\")")
+        if data.get("version") != TRACE_VERSION:
+            raise DataError(f"{source}: unsupported trace version {data.get('version')!r}")
+        raw_calls = data.get("calls")
+        if not isinstance(raw_calls, list):
+            raise DataError(f"{source}: 'calls' must be a list")
+        calls = []
+        for i, raw in enumerate(raw_calls):
+            try:
+                calls.append(Call.from_dict(raw))
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"{source}: calls[{i}] is malformed ({exc})") from None
+        return cls(calls)
+
+    def save(self, path: str | Path, **meta: Any) -> None:
+        Path(path).write_text(json.dumps(self.to_json(**meta), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Trace:
+        p = Path(path)
+        try:
+            data = json.loads(p.read_text())
+        except OSError as exc:
+            raise DataError(f"{p}: cannot read ({exc.strerror})") from None
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
+        return cls.from_json(data, source=str(p))

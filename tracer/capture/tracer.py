@@ -1,0 +1,115 @@
+"""The tracer: while active, every HTTP request through ``requests`` becomes a :class:`Call`."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from tracer.capture import patches
+from tracer.capture.call import AUTH, NO_HANDLER, Call
+from tracer.capture.classify import Classifier
+from tracer.capture.rules import Rules
+from tracer.capture.scope import current_scope
+from tracer.capture.trace import Trace
+
+_RATELIMIT_HEADERS = ("limit", "remaining", "used", "reset", "resource")
+
+
+def auth_of(headers: Any) -> tuple[str, str | None]:
+    """(kind, short digest) of a request's credentials; never the credential itself."""
+    value = headers.get("Authorization") if headers is not None else None
+    if not value:
+        return "none", None
+    scheme, _, credential = str(value).partition(" ")
+    digest = hashlib.sha256(credential.encode()).hexdigest()[:10]
+    scheme = scheme.lower()
+    if scheme == "basic":
+        return "basic", digest
+    if scheme == "bearer" and credential.count(".") == 2 and credential.startswith("eyJ"):
+        return "jwt", digest
+    return "token", digest
+
+
+class Tracer:
+    """Records every GitHub request made (in any thread) while it is active.
+
+    >>> with Tracer() as t, handler("CoprBuildHandler", event="PR is updated"):
+    ...     project.get_pr(1)
+    >>> t.trace().totals()
+
+    ``skip_sleeps`` skips PyGithub's throttle and ogr's retry back-offs in the
+    context that activated the tracer (other contexts are untouched).
+    """
+
+    def __init__(self, rules: Rules | str | Path | None = None, *, skip_sleeps: bool = True) -> None:
+        if isinstance(rules, (str, Path)):
+            rules = Rules.load(rules)
+        self.classifier = Classifier(rules)
+        self.skip_sleeps = skip_sleeps
+        self.calls: list[Call] = []
+        self._seq = itertools.count(1)
+        self._logical = itertools.count(1)
+        self._lock = threading.Lock()
+        self._stack: ExitStack | None = None
+
+    def __enter__(self) -> Tracer:
+        stack = ExitStack()
+        stack.enter_context(patches.listening(self._record))
+        if self.skip_sleeps:
+            stack.enter_context(patches.no_throttle())
+        self._stack = stack
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    def _record(self, call: patches.LogicalCall) -> None:
+        scope = current_scope()
+        category, site, route, rule_charged = self.classifier.classify(call.method, call.url, call.frame)
+        auth, auth_id = auth_of(call.headers)
+        attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
+        with self._lock:
+            logical = next(self._logical)
+            for number, attempt in enumerate(attempts, 1):
+                status = attempt.status
+                self.calls.append(
+                    Call(
+                        seq=next(self._seq),
+                        method=call.method,
+                        url=call.url,
+                        route=route,
+                        category=category,
+                        charged=rule_charged and status is not None and status != 304 and auth != "jwt" and category != AUTH,
+                        status=status,
+                        handler=scope.handler if scope else NO_HANDLER,
+                        event=scope.event if scope else None,
+                        invocation=scope.invocation if scope else 0,
+                        call_site=site,
+                        duration_ms=round(attempt.duration_ms, 3),
+                        logical=logical,
+                        attempt=number,
+                        auth=auth,
+                        auth_id=auth_id,
+                        ratelimit={
+                            k: attempt.headers[f"x-ratelimit-{k}"]
+                            for k in _RATELIMIT_HEADERS
+                            if f"x-ratelimit-{k}" in attempt.headers
+                        },
+                        error=attempt.error,
+                    )
+                )
+
+    def trace(self) -> Trace:
+        """A snapshot of what was recorded so far."""
+        with self._lock:
+            return Trace(list(self.calls))
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
