@@ -1,0 +1,1 @@
+"""Recording: per-handler cassettes, manifest, secret scrubbing, replay, stats and requre import."""
