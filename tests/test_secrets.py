@@ -298,6 +298,7 @@ def test_scan_reads_a_named_file_whatever_its_suffix(planted: Path) -> None:
 
 def test_scan_ignores_placeholders_and_header_lists(planted: Path) -> None:
     assert scan_paths([planted / "sub" / "clean.yml"]) == []
+    assert scan_text(f"Authorization: token {PLACEHOLDER}\n") == []
     assert scan_text(f"Authorization: Bearer {PLACEHOLDER}x") != []  # not exactly the placeholder
 
 

@@ -348,7 +348,7 @@ def scan_text(text: str, file: str = "<text>") -> list[Finding]:
         for match in pattern.finditer(text):
             secret = match.group(group)
             start, end = match.span(group)
-            if secret.strip().lower() in not_secret or start == end:
+            if start == end or _is_placeholder(secret, not_secret):
                 continue
             if any(start < a_end and a_start < end for a_start, a_end, *_ in accepted):
                 continue
@@ -397,6 +397,14 @@ def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Finding]:
     for file in iter_scanned_files(paths):
         findings.extend(scan_file(file))
     return findings
+
+
+def _is_placeholder(value: str, not_secret: frozenset[str]) -> bool:
+    """True for empty/null/scrubbed values, also after an auth scheme (``token <scrubbed>``)."""
+    words = value.strip().lower().split()
+    return not words or " ".join(words) in not_secret or (
+        len(words) == 2 and words[0] in ("token", "bearer", "basic") and words[1] in not_secret
+    )
 
 
 def _excerpt(text: str, at: int, spans: list[tuple[int, int, str, str]]) -> str:
