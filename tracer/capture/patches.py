@@ -36,7 +36,7 @@ class Attempt:
     """What one physical attempt returned."""
 
     status: int | None
-    headers: dict[str, str]
+    headers: Any  # the response's case-insensitive header mapping
     duration_ms: float
     error: str | None = None
 
@@ -112,9 +112,7 @@ def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kwa
     except BaseException as exc:
         call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
         raise
-    call.attempts.append(
-        Attempt(response.status, {k.lower(): v for k, v in response.headers.items()}, (time.perf_counter() - start) * 1000)
-    )
+    call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
     return response
 
 

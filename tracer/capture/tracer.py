@@ -34,6 +34,15 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     return "token", digest
 
 
+def _ratelimit(headers: Any) -> dict[str, str]:
+    found = {}
+    for name in _RATELIMIT_HEADERS:
+        value = headers.get(f"x-ratelimit-{name}")
+        if value is not None:
+            found[name] = value
+    return found
+
+
 class Tracer:
     """Records every GitHub request made (in any thread) while it is active.
 
@@ -96,11 +105,7 @@ class Tracer:
                         attempt=number,
                         auth=auth,
                         auth_id=auth_id,
-                        ratelimit={
-                            k: attempt.headers[f"x-ratelimit-{k}"]
-                            for k in _RATELIMIT_HEADERS
-                            if f"x-ratelimit-{k}" in attempt.headers
-                        },
+                        ratelimit=_ratelimit(attempt.headers),
                         error=attempt.error,
                     )
                 )
