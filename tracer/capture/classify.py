@@ -91,5 +91,8 @@ class Classifier:
         site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
         rule = self.route(method, url)
         route = rule.template if rule else (urlsplit(url).path or "/")
-        category = site_category or (rule.category if rule and rule.category else OTHER)
+        if rule is not None and rule.final:
+            category = rule.category or OTHER
+        else:
+            category = site_category or (rule.category if rule and rule.category else OTHER)
         return category, site, route, rule.charged if rule else True

@@ -35,6 +35,7 @@ class RouteRule:
     category: str | None
     charged: bool
     regex: re.Pattern[str]
+    final: bool = False  # the route's category wins over call-site rules
 
     @property
     def route(self) -> str:
@@ -138,15 +139,15 @@ def _site_rule(raw: Any, where: str) -> SiteRule:
 
 
 def _route_rule(raw: Any, where: str) -> RouteRule:
-    if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged"}:
-        raise DataError(f"{where}: a route rule has 'route', 'category' and 'charged' only")
+    if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged", "final"}:
+        raise DataError(f"{where}: a route rule has 'route', 'category', 'charged' and 'final' only")
     route = raw.get("route")
     parts = route.split(" ") if isinstance(route, str) else []
     if len(parts) != 2 or not parts[0].isupper() or not parts[1].startswith("/"):
         raise DataError(f"{where}: 'route' must look like 'GET /repos/{{owner}}/{{repo}}', got {route!r}")
-    charged = raw.get("charged", True)
-    if not isinstance(charged, bool):
-        raise DataError(f"{where}: 'charged' must be true or false")
-    return RouteRule(
-        parts[0], parts[1], _category(raw, where, required=False), charged, compile_template(parts[1])
-    )
+    charged, final = raw.get("charged", True), raw.get("final", False)
+    for name, value in (("charged", charged), ("final", final)):
+        if not isinstance(value, bool):
+            raise DataError(f"{where}: '{name}' must be true or false")
+    category = _category(raw, where, required=final)
+    return RouteRule(parts[0], parts[1], category, charged, compile_template(parts[1]), final)
