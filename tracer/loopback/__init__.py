@@ -1,0 +1,28 @@
+"""The loopback GitHub: a GitHub REST server of our own on 127.0.0.1.
+
+Public API::
+
+    from tracer.loopback import FakeGitHub, World, Fault, generate_app_key
+    with FakeGitHub(World.default()) as hub:        # or World.load("my-world.yaml")
+        hub.url                                      # http://127.0.0.1:PORT
+        token = hub.issue_token("alice")             # personal token, bucket "user:alice"
+        hub.app_id, hub.app_private_key              # the GitHub App (key made at run time)
+        hub.add_fault(path=r"/pulls/1$", status=502, times=1)
+        hub.requests                                 # [LoggedRequest], hub.used("installation:1924121")
+        hub.reset()
+
+It imports nothing from tracer.capture, tracer.worker or tracer.cli.
+"""
+
+from tracer.loopback.api import FakeApi, LoggedRequest, Principal
+from tracer.loopback.appauth import generate_app_key, public_key_pem, sign_app_jwt, token_identity
+from tracer.loopback.faults import Fault
+from tracer.loopback.ratelimit import RateBucket
+from tracer.loopback.server import FakeGitHub
+from tracer.loopback.world import App, Pull, RateLimitConfig, Repository, User, World
+
+__all__ = [
+    "App", "FakeApi", "FakeGitHub", "Fault", "LoggedRequest", "Principal", "Pull", "RateBucket",
+    "RateLimitConfig", "Repository", "User", "World",
+    "generate_app_key", "public_key_pem", "sign_app_jwt", "token_identity",
+]
