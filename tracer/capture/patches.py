@@ -4,6 +4,7 @@
   redirect (api.github.com → loopback) happens here.
 - ``urllib3.connectionpool.HTTPConnectionPool._make_request``: one *physical*
   attempt (retries by urllib3/ogr are attempts of one logical call).
+- ``socket.socket.connect`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
   PyGithub's throttling sleeps and ogr's retry back-offs, skipped only inside
   :func:`no_throttle` (a context variable: never globally).
@@ -15,6 +16,7 @@ no-throttle block) needs them, reference-counted.
 from __future__ import annotations
 
 import contextvars
+import socket
 import sys
 import threading
 import time
@@ -210,3 +212,27 @@ def no_throttle() -> Iterator[None]:
 
 def throttle_skipped() -> bool:
     return _skip_sleeps.get()
+
+
+class NetworkBlocked(ConnectionError):
+    """A connection was attempted while the network is blocked."""
+
+
+@contextmanager
+def block_network(allow_loopback: bool = False) -> Iterator[None]:
+    """Refuse every socket connection (optionally but loopback) while inside, in every thread."""
+    original = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if allow_loopback and host in ("127.0.0.1", "::1", "localhost"):
+            return original(self, address)
+        raise NetworkBlocked(f"network access blocked by api-tracer: connect to {address!r}")
+
+    with _lock:
+        socket.socket.connect = connect  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        with _lock:
+            socket.socket.connect = original  # type: ignore[method-assign]

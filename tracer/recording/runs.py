@@ -1,0 +1,223 @@
+"""Record a pipeline run handler by handler into cassettes, and replay it offline.
+
+A *run* is a folder: ``manifest.yaml`` plus one vcrpy cassette per handler
+invocation, in pipeline order. The pipeline is anything with ``steps()`` and
+``run(around=...)`` (the reference worker's :class:`tracer.worker.pipeline.Pipeline`):
+each step has ``index``, ``event``, ``handler`` and ``chroot``; ``around(step)``
+is entered around that step's handler.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
+from tracer.errors import DataError
+from tracer.recording.manifest import CassetteEntry, Manifest, library_versions
+from tracer.recording.vcr_config import recording_vcr, replaying_vcr
+
+
+class Step(Protocol):
+    index: int
+    event: str
+    handler: str
+    chroot: str | None
+
+
+class Pipeline(Protocol):
+    def steps(self) -> list[Any]: ...
+
+    def run(self, around: Callable[[Any], Any] | None = None) -> Any: ...
+
+
+#: knob → the `api-tracer record` flag that sets it (used to print the re-record command)
+KNOB_FLAGS: dict[str, tuple[str, str | None]] = {
+    "chroots": ("--chroots", None),
+    "tests": ("--tests", "--no-tests"),
+    "config_file": ("--config-file", None),
+    "spec_search": ("--spec-search", "--no-spec-search"),
+    "load_config_once": ("--load-once", "--no-load-once"),
+    "private_once": ("--private-once", "--no-private-once"),
+    "build_flags_only": ("--build-flags-only", "--all-flags"),
+    "contributor": ("--contributor", None),
+    "auth": ("--auth", None),
+}
+
+
+def record_command(manifest: Manifest, run_dir: Path | str) -> str:
+    """The command that records ``run_dir`` again with the same profile and knobs."""
+    parts = ["api-tracer", "record", "--profile", manifest.profile]
+    for knob, value in manifest.knobs.items():
+        flag, negative = KNOB_FLAGS.get(knob, (f"--{knob.replace('_', '-')}", None))
+        if isinstance(value, bool):
+            if value:
+                parts.append(flag)
+            elif negative:
+                parts.append(negative)
+        elif value is not None:
+            parts += [flag, str(value)]
+    parts += ["--out", str(run_dir)]
+    return " ".join(parts)
+
+
+def cassette_name(step: Any) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", step.event.lower()).strip("-")
+    name = f"{step.index:03d}-{slug}-{step.handler}"
+    if step.chroot:
+        name += f"-{step.chroot}"
+    return name + ".yaml"
+
+
+# -- recording -----------------------------------------------------------------------------
+
+
+def record_run(
+    pipeline: Pipeline,
+    out_dir: str | Path,
+    manifest: Manifest,
+    *,
+    api_url: str | None = None,
+) -> tuple[Manifest, Trace]:
+    """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
+
+    ``api_url`` is the server that really answers (a loopback GitHub, reached through
+    the API redirect); None records against api.github.com itself. Until the whole run
+    is recorded it lives in a hidden ``.NAME.partial-PID`` folder beside ``out_dir``;
+    an existing run at ``out_dir`` is replaced only once the new one is complete.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    v = recording_vcr(api_url)
+    tracer = Tracer()
+    entries: list[CassetteEntry] = []
+
+    @contextmanager
+    def around(step: Any) -> Iterator[None]:
+        name = cassette_name(step)
+        start = len(tracer.calls)
+        with v.use_cassette(str(partial / name)):
+            yield
+        calls = tracer.calls[start:]
+        entries.append(
+            CassetteEntry(
+                file=name, step=step.index, event=step.event, handler=step.handler,
+                chroot=step.chroot, interactions=len(calls), categories=[c.category for c in calls],
+            )
+        )
+
+    try:
+        with ExitStack() as stack:
+            if api_url:
+                stack.enter_context(redirect_api(api_url))
+            stack.enter_context(no_throttle())
+            stack.enter_context(tracer)
+            pipeline.run(around=around)
+        manifest.cassettes = entries
+        manifest.versions = library_versions()
+        manifest.save(partial)
+        _swap_in(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return manifest, tracer.trace()
+
+
+def _swap_in(partial: Path, out: Path) -> None:
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        os.replace(out, old)
+    os.replace(partial, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# -- replay --------------------------------------------------------------------------------
+
+
+class ReplayMismatch(DataError):
+    """A request the worker made is not in the run's cassette."""
+
+
+@dataclass
+class ReplayResult:
+    run: Path
+    manifest: Manifest
+    trace: Trace
+
+
+def _mismatch(exc: BaseException | None) -> CannotOverwriteExistingCassetteException | None:
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, CannotOverwriteExistingCassetteException):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _closest(cassette: Any, failed: Any) -> str:
+    try:
+        best = cassette.find_requests_with_most_matches(failed)
+    except Exception:  # noqa: BLE001 - only a hint in an error message
+        best = []
+    if not best:
+        return "none"
+    request = best[0][0]
+    return f"{request.method} {request.uri}"
+
+
+def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None) -> ReplayResult:
+    """Re-execute ``pipeline`` against the cassettes of ``run_dir`` with the network blocked.
+
+    The pipeline must be built from the manifest's profile and knobs; its steps must be
+    the manifest's. PyGithub's throttle and ogr's retry back-offs are skipped.
+    """
+    run = Path(run_dir)
+    manifest = manifest or Manifest.load(run)
+    steps = pipeline.steps()
+    planned = [(s.event, s.handler, s.chroot) for s in steps]
+    recorded = [(e.event, e.handler, e.chroot) for e in manifest.cassettes]
+    if planned != recorded:
+        raise DataError(
+            f"{run}: the manifest lists {len(recorded)} handler invocations but {manifest.profile} "
+            f"with these knobs makes {len(planned)} (first difference at step "
+            f"{next((i + 1 for i, (a, b) in enumerate(zip(planned, recorded)) if a != b), min(len(planned), len(recorded)) + 1)}); "
+            f"re-record with: {record_command(manifest, run)}"
+        )
+    by_step = {e.step: e for e in manifest.cassettes}
+    v = replaying_vcr()
+    tracer = Tracer()
+
+    @contextmanager
+    def around(step: Any) -> Iterator[None]:
+        entry = by_step[step.index]
+        path = run / entry.file
+        with v.use_cassette(str(path)) as cassette:
+            try:
+                yield
+            except BaseException as exc:
+                mismatch = _mismatch(exc)
+                if mismatch is None:
+                    raise
+                failed = getattr(mismatch, "failed_request", None)
+                request = f"{failed.method} {failed.uri}" if failed is not None else "a request"
+                raise ReplayMismatch(
+                    f"{path}: {step.handler} [{step.event}] made {request}, which is not in the "
+                    f"cassette (closest recorded: {_closest(cassette, failed)}); re-record with: "
+                    f"{record_command(manifest, run)}"
+                ) from None
+
+    with block_network(), no_throttle(), tracer:
+        pipeline.run(around=around)
+    return ReplayResult(run, manifest, tracer.trace())

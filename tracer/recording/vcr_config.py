@@ -1,0 +1,84 @@
+"""The vcrpy set-up api-tracer records and replays with.
+
+- cassettes are plain vcrpy (version 1 YAML) with ``https://api.github.com/…`` URIs,
+  whatever server answered the recording (a loopback GitHub's address is rewritten);
+- secrets are scrubbed before anything is written (:mod:`tracer.recording.secrets`);
+- files are written atomically: a killed recording leaves a whole cassette or none;
+- replay matches ``?page=1`` and no query alike (:mod:`tracer.recording.matchers`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import vcr
+from vcr.serializers import compat
+from vcr.request import Request
+from vcr.serialize import serialize
+
+from tracer.recording.cassette_io import load_cassette, write_text_atomic
+from tracer.recording.matchers import MATCH_ON, configure
+from tracer.recording.secrets import scrub_request, scrub_response
+
+GITHUB_API = "https://api.github.com"
+
+
+class AtomicPersister:
+    """vcrpy persister: validated loading (one-line DataError), atomic saving."""
+
+    @classmethod
+    def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> tuple[list[Request], list[dict[str, Any]]]:
+        path = Path(cassette_path)
+        if not path.exists():
+            from vcr.persisters.filesystem import CassetteNotFoundError
+
+            raise CassetteNotFoundError()
+        data = load_cassette(path)
+        interactions = data["interactions"]
+        return (
+            [Request._from_dict(i["request"]) for i in interactions],
+            [compat.convert_to_bytes(i["response"]) for i in interactions],
+        )
+
+    @staticmethod
+    def save_cassette(cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        write_text_atomic(Path(cassette_path), serialize(cassette_dict, serializer))
+
+
+def _as_github(base_url: str | None):
+    """A request filter that rewrites ``base_url`` (a loopback GitHub) to api.github.com."""
+    loop = urlsplit(base_url) if base_url else None
+
+    def before_record_request(request: Request) -> Request:
+        if loop is not None:
+            parsed = urlsplit(request.uri)
+            if parsed.hostname == loop.hostname and parsed.port == loop.port:
+                rest = request.uri.split(f"{parsed.netloc}", 1)[1]
+                request = scrub_request(request)
+                request.uri = GITHUB_API + rest
+                return request
+        return scrub_request(request)
+
+    return before_record_request
+
+
+def recording_vcr(api_url: str | None = None) -> vcr.VCR:
+    """A VCR that records new cassettes; ``api_url`` is the server really answering."""
+    v = vcr.VCR(
+        record_mode="once",
+        match_on=MATCH_ON,
+        before_record_request=_as_github(api_url),
+        before_record_response=scrub_response,
+        decode_compressed_response=True,
+    )
+    v.register_persister(AtomicPersister)
+    return configure(v)
+
+
+def replaying_vcr() -> vcr.VCR:
+    """A VCR that only plays back: a request not in the cassette raises."""
+    v = vcr.VCR(record_mode="none", match_on=MATCH_ON, before_record_request=scrub_request)
+    v.register_persister(AtomicPersister)
+    return configure(v)
