@@ -211,6 +211,25 @@ def test_statuses_and_check_runs_are_kept(fakehub, session) -> None:  # noqa: F8
     assert [c["name"] for c in fakehub.check_runs(REPO)] == ["rpm-build:fedora-rawhide-x86_64"]
 
 
+def test_pull_request_comments(fakehub, session) -> None:  # noqa: F811
+    u = f"{fakehub.url}/repos/{REPO}/issues/2/comments"
+    mallory = auth(fakehub.issue_token("mallory"))
+    r = session.post(u, json={"body": "please build my PR"}, headers=mallory)
+    assert r.status_code == 201 and r.json()["user"]["login"] == "mallory"
+    assert r.json()["author_association"] == "CONTRIBUTOR"
+    bot = auth(fakehub.issue_installation_token(1924121))
+    r = session.post(u, json={"body": "Only collaborators can trigger builds."}, headers=bot)
+    assert r.status_code == 201 and r.json()["user"]["login"] == "packit-as-a-service[bot]"
+    assert session.post(u, json={}, headers=bot).status_code == 422
+    assert session.post(u, json={"body": "x"}).status_code == 401
+    assert session.get(f"{fakehub.url}/repos/{REPO}/issues/99/comments", headers=bot).status_code == 404
+    assert [c["body"] for c in session.get(u, headers=bot).json()] == [
+        "please build my PR", "Only collaborators can trigger builds."]
+    assert [c["author"] for c in fakehub.comments(REPO, 2)] == ["mallory", "packit-as-a-service[bot]"]
+    fakehub.reset()
+    assert fakehub.comments(REPO, 2) == []
+
+
 def test_auth_rules(fakehub, session) -> None:  # noqa: F811
     u = fakehub.url
     bad = session.get(f"{u}/repos/{REPO}", headers=auth("ghp_not-a-token"))

@@ -14,9 +14,10 @@ Public API::
 It imports nothing from tracer.capture, tracer.worker or tracer.cli.
 """
 
-from tracer.loopback.api import FakeApi, LoggedRequest, Principal
+from tracer.loopback.api import FakeApi
 from tracer.loopback.appauth import generate_app_key, public_key_pem, sign_app_jwt, token_identity
 from tracer.loopback.faults import Fault
+from tracer.loopback.messages import LoggedRequest, Principal
 from tracer.loopback.ratelimit import RateBucket
 from tracer.loopback.server import FakeGitHub
 from tracer.loopback.world import App, Pull, RateLimitConfig, Repository, User, World

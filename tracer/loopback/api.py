@@ -17,12 +17,11 @@ import json
 import re
 import threading
 import time
-import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from email.utils import formatdate
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from tracer.loopback import bodies
 from tracer.loopback.appauth import (
@@ -30,117 +29,22 @@ from tracer.loopback.appauth import (
     looks_like_jwt,
     new_token,
     public_key_pem,
+    session_app_key,
     token_identity,
     verify_app_jwt,
 )
+from tracer.loopback.endpoints import JWT_BAD, TOKEN_LIFETIME, Endpoints, route
 from tracer.loopback.faults import Fault
+from tracer.loopback.messages import ApiError, Ctx, LoggedRequest, Principal, Reply, Request, not_found
 from tracer.loopback.ratelimit import RateBook, RateBucket
-from tracer.loopback.world import Pull, Repository, User, World, derived_id, is_sha
+from tracer.loopback.world import World
 
 GITHUB_API = "https://api.github.com"
-TOKEN_LIFETIME = 3600
-STATUS_STATES = ("error", "failure", "pending", "success")
-CHECK_STATUSES = ("queued", "in_progress", "completed", "waiting", "requested", "pending")
-CHECK_CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out")
-_NOT_INTEGRATION = "Resource not accessible by integration"
-_JWT_BAD = "A JSON web token could not be decoded"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who made a request: ``kind`` is user, installation, app or anonymous."""
-
-    kind: str
-    bucket: str
-    token: str | None = None  # token_identity(), never the token
-    login: str | None = None
-    installation_id: int | None = None
-
-
-@dataclass(frozen=True)
-class LoggedRequest:
-    """One request as the server saw it."""
-
-    seq: int
-    method: str
-    path: str
-    query: str
-    status: int
-    charged: bool
-    token: str | None  # token_identity() of the credential; None if anonymous
-    bucket: str | None  # rate-limit bucket; None when authentication failed
-    principal: str | None  # user, installation, app, anonymous; None when authentication failed
-    fault: str | None = None  # kind of the injected fault that answered, if any
-    remaining: int | None = None  # the bucket's remaining count after the request
-
-
-@dataclass
-class Request:
-    method: str
-    path: str  # percent-encoded, no query
-    query: str
-    headers: Mapping[str, str]  # case-insensitive .get()
-    body: bytes = b""
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-@dataclass
-class ApiError(Exception):
-    status: int
-    body: dict[str, Any]
-    headers: list[tuple[str, str]] = field(default_factory=list)
-
-
-@dataclass
-class _Ctx:
-    principal: Principal
-    query: dict[str, str]
-    body: Any
-
-
-def _not_found(doc: str = bodies.DOCS) -> ApiError:
-    return ApiError(404, bodies.error("Not Found", doc, 404))
-
-
-_O = r"(?P<owner>[^/]+)"
-_R = r"(?P<name>[^/]+)"
-#: method, path pattern, handler name; the first match wins
-ROUTES: list[tuple[str, str, str]] = [
-    ("GET", r"/rate_limit", "rate_limit"),
-    ("GET", r"/user", "user"),
-    ("GET", r"/users/(?P<login>[^/]+)", "get_user"),
-    ("GET", rf"/repos/{_O}/{_R}", "repo"),
-    ("GET", rf"/repos/{_O}/{_R}/contents(?:/(?P<path>.*))?", "contents"),
-    ("GET", rf"/repos/{_O}/{_R}/collaborators", "collaborators"),
-    ("GET", rf"/repos/{_O}/{_R}/collaborators/(?P<login>[^/]+)/permission", "permission"),
-    ("GET", rf"/repos/{_O}/{_R}/pulls/(?P<number>\d+)", "pull"),
-    ("GET", rf"/repos/{_O}/{_R}/commits/(?P<ref>[^/]+)", "commit"),
-    ("GET", rf"/repos/{_O}/{_R}/commits/(?P<ref>[^/]+)/statuses", "commit_statuses"),
-    ("GET", rf"/repos/{_O}/{_R}/commits/(?P<ref>[^/]+)/check-runs", "commit_check_runs"),
-    ("GET", rf"/repos/{_O}/{_R}/branches/(?P<branch>.+)", "branch"),
-    ("POST", rf"/repos/{_O}/{_R}/statuses/(?P<sha>[^/]+)", "create_status"),
-    ("POST", rf"/repos/{_O}/{_R}/check-runs", "create_check_run"),
-    ("GET", rf"/repos/{_O}/{_R}/check-runs/(?P<run_id>\d+)", "get_check_run"),
-    ("PATCH", rf"/repos/{_O}/{_R}/check-runs/(?P<run_id>\d+)", "update_check_run"),
-    ("GET", rf"/repos/{_O}/{_R}/installation", "repo_installation"),
-    ("POST", r"/app/installations/(?P<installation_id>\d+)/access_tokens", "access_token"),
-]
-_COMPILED = [(m, re.compile(f"^{p}$"), h) for m, p, h in ROUTES]
 _EXPOSE = (
     "ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, "
     "X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, "
     "X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset"
 )
-
-
-def _now_iso(now: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -150,7 +54,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return any(t.strip() == "*" or t.strip().removeprefix("W/") == wanted for t in header.split(","))
 
 
-class FakeApi:
+class FakeApi(Endpoints):
     """GitHub's REST API over a :class:`World`, with rate limits, faults and a request log.
 
     Thread-safe: every request and every inspection method holds one lock.
@@ -171,8 +75,6 @@ class FakeApi:
         self.app_private_key: str | None = None
         self._app_public_key: str | None = None
         if self.world.app is not None:
-            from tracer.loopback.appauth import session_app_key
-
             key = app_key if app_key is not None else session_app_key()
             if "PRIVATE KEY" in key:
                 self.app_private_key = key
@@ -193,6 +95,7 @@ class FakeApi:
         self._faults: list[Fault] = []
         self._statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self._check_runs: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self._next_id = 0
         self._reset_state()
 
@@ -243,7 +146,7 @@ class FakeApi:
             self._rates.set_limit(bucket, limit)
 
     def reset(self) -> None:
-        """Back to the state after start: empty log, full buckets, no statuses or check runs,
+        """Back to the state after start: empty log, full buckets, no statuses, check runs or comments,
         the world file's faults. Issued tokens stay valid; files changed with :meth:`set_file` stay."""
         with self._lock:
             self._reset_state()
@@ -254,6 +157,7 @@ class FakeApi:
         self._faults = [f.copy() for f in self.world.faults]
         self._statuses = {}
         self._check_runs = {}
+        self._comments = {}
 
     def add_fault(self, fault: Fault | None = None, **kwargs: Any) -> Fault:
         """Inject a fault: ``add_fault(Fault(...))`` or ``add_fault(path=..., status=..., ...)``."""
@@ -316,6 +220,11 @@ class FakeApi:
         with self._lock:
             return [dict(run) for r, run in self._check_runs.values() if repo is None or r == repo.lower()]
 
+    def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """Comments posted on a pull request, oldest first (``author`` is a login or the app's bot)."""
+        with self._lock:
+            return [dict(c) for c in self._comments.get((repo.lower(), number), [])]
+
     # -- the request path ------------------------------------------------------------------
     def handle(self, request: Request) -> Reply:
         with self._lock:
@@ -331,7 +240,7 @@ class FakeApi:
         except ApiError as err:
             return self._finish(req, err.status, err.body, base_headers + err.headers, None, False, None)
         bucket = self._rates.get(principal.bucket)
-        handler, params = self._route(method, req.path)
+        handler, params = route(method, req.path)
         free = handler == "rate_limit"
 
         fault = next((f for f in self._faults if f.matches(method, req.path)), None)
@@ -346,8 +255,8 @@ class FakeApi:
         extra: list[tuple[str, str]] = []
         try:
             if handler is None:
-                raise _not_found()
-            ctx = _Ctx(principal, {k: v[-1] for k, v in parse_qs(req.query).items()}, self._json_body(req))
+                raise not_found()
+            ctx = Ctx(principal, {k: v[-1] for k, v in parse_qs(req.query).items()}, self._json_body(req))
             status, body, *rest = getattr(self, f"_h_{handler}")(ctx, **params)
             if rest:
                 extra = rest[0]
@@ -419,15 +328,6 @@ class FakeApi:
         _, _, credential = auth.partition(" ")
         return token_identity(credential.strip()) if credential.strip() else None
 
-    def _route(self, method: str, path: str) -> tuple[str | None, dict[str, Any]]:
-        candidates = [path] if path == "/" or not path.endswith("/") else [path, path.rstrip("/")]
-        for candidate in candidates:
-            for m, regex, handler in _COMPILED:
-                match = regex.match(candidate)
-                if match and m == method:
-                    return handler, {k: unquote(v) if v is not None else None for k, v in match.groupdict().items()}
-        return None, {}
-
     @staticmethod
     def _json_body(req: Request) -> Any:
         if not req.body:
@@ -451,7 +351,7 @@ class FakeApi:
         if looks_like_jwt(credential):
             app = self.world.app
             if app is None or self._app_public_key is None:
-                raise ApiError(401, bodies.error(_JWT_BAD, status=401))
+                raise ApiError(401, bodies.error(JWT_BAD, status=401))
             try:
                 verify_app_jwt(credential, self._app_public_key, app.id, now)
             except JwtRejected as exc:
@@ -494,309 +394,5 @@ class FakeApi:
             message = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
                        f"If you reach out to GitHub Support for help, please include the request ID FAKE:{self._seq:08X}.")
             return status, bodies.error(message, doc), [("Retry-After", str(fault.retry_after))] + bucket.headers()
-        from http import HTTPStatus
-
         return status, {"message": HTTPStatus(status).phrase}, bucket.headers()
 
-    # -- access rules -------------------------------------------------------------------------
-    def _user(self, login: str) -> User:
-        user = self.world.user(login)
-        return user if user is not None else User(login, derived_id(login))
-
-    def _bot(self) -> User:
-        app = self.world.app
-        return User(app.bot_login, derived_id(app.bot_login), "Bot") if app else User("fakehub[bot]", 1, "Bot")
-
-    def _principal_user(self, p: Principal) -> User:
-        return self._user(p.login) if p.kind == "user" and p.login else self._bot()
-
-    def _installed(self, repo: Repository, p: Principal) -> bool:
-        app = self.world.app
-        return p.kind == "installation" and app is not None and app.installation_of(repo.full_name) == p.installation_id
-
-    def _visible(self, repo: Repository, p: Principal) -> bool:
-        if not repo.private:
-            return True
-        if p.kind == "user" and p.login:
-            return repo.permission(p.login) != "none"
-        return self._installed(repo, p)
-
-    def _repo(self, ctx: _Ctx, owner: str, name: str, write: bool = False) -> Repository:
-        p = ctx.principal
-        if p.kind == "app":
-            raise ApiError(403, bodies.error(_NOT_INTEGRATION, status=403))
-        repo = self.world.repo(f"{owner}/{name}")
-        if repo is None or not self._visible(repo, p):
-            raise _not_found("https://docs.github.com/rest/repos/repos#get-a-repository")
-        if write:
-            if p.kind == "anonymous":
-                raise ApiError(401, bodies.error("Requires authentication", status=401))
-            if p.kind == "installation" and not self._installed(repo, p):
-                raise ApiError(403, bodies.error(_NOT_INTEGRATION, status=403))
-            if p.kind == "user" and repo.permission(p.login or "") not in ("admin", "maintain", "write"):
-                raise _not_found()
-        return repo
-
-    def _require_app(self, ctx: _Ctx) -> None:
-        if ctx.principal.kind != "app":
-            raise ApiError(401, bodies.error(_JWT_BAD, status=401))
-
-    def _sha_or_422(self, repo: Repository, ref: str) -> str:
-        sha = repo.resolve_sha(ref)
-        if sha is None:
-            raise ApiError(422, bodies.error(f"No commit found for SHA: {ref}", status=422))
-        return sha
-
-    # -- handlers: (status, body[, extra headers]) ----------------------------------------------
-    def _h_rate_limit(self, ctx: _Ctx) -> tuple[int, Any]:
-        b = self._rates.get(ctx.principal.bucket)
-        return 200, bodies.rate_limit_body(b.limit, b.remaining, min(b.used, b.limit), b.reset)
-
-    def _h_user(self, ctx: _Ctx) -> tuple[int, Any]:
-        p = ctx.principal
-        if p.kind == "anonymous":
-            raise ApiError(401, bodies.error("Requires authentication", status=401))
-        if p.kind != "user":
-            raise ApiError(403, bodies.error(_NOT_INTEGRATION, status=403))
-        return 200, bodies.user_full(self._user(p.login or ""), self.public_url)
-
-    def _h_get_user(self, ctx: _Ctx, login: str) -> tuple[int, Any]:
-        user = self.world.user(login)
-        if user is None:
-            raise _not_found()
-        return 200, bodies.user_full(user, self.public_url)
-
-    def _h_repo(self, ctx: _Ctx, owner: str, name: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        p = ctx.principal
-        perms = bodies.repo_permissions(repo.permission(p.login or "")) if p.kind == "user" else None
-        return 200, bodies.repo_body(repo, self._user(repo.owner), self.public_url, perms)
-
-    def _h_contents(self, ctx: _Ctx, owner: str, name: str, path: str | None) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        ref = ctx.query.get("ref") or repo.default_branch
-        tree = repo.tree(ref)
-        if tree is None:
-            raise ApiError(404, bodies.error(f"No commit found for the ref {ref}", status=404))
-        path = (path or "").strip("/")
-        api = self.public_url
-        if path in tree:
-            return 200, bodies.content_file(repo, path, ref, tree[path], api)
-        prefix = f"{path}/" if path else ""
-        children: dict[str, list[tuple[str, str]]] = {}
-        for file_path, text in tree.items():
-            if file_path.startswith(prefix):
-                rest = file_path[len(prefix):]
-                child = rest.split("/", 1)[0]
-                children.setdefault(child, []).append((rest, bodies.blob_sha(text)))
-        if not children:
-            raise _not_found("https://docs.github.com/rest/repos/contents#get-repository-content")
-        listing = []
-        for child in sorted(children):
-            child_path = prefix + child
-            if child_path in tree:
-                text = tree[child_path]
-                listing.append(bodies.content_entry(repo, child_path, ref, api, "file", bodies.blob_sha(text),
-                                                    len(text.encode())))
-            else:
-                listing.append(bodies.content_entry(repo, child_path, ref, api, "dir",
-                                                    bodies.tree_sha(children[child]), 0))
-        return 200, listing
-
-    def _h_collaborators(self, ctx: _Ctx, owner: str, name: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        p = ctx.principal
-        if not (self._installed(repo, p) or (p.kind == "user" and repo.permission(p.login or "") in ("admin", "maintain", "write"))):
-            raise ApiError(403, bodies.error("Must have push access to view repository collaborators.", status=403))
-        listing = []
-        for login, perm in repo.collaborators.items():
-            if perm == "none":
-                continue
-            entry = bodies.user_summary(self._user(login), self.public_url)
-            entry["permissions"] = bodies.repo_permissions(perm)
-            entry["role_name"] = perm
-            listing.append(entry)
-        return 200, listing
-
-    def _h_permission(self, ctx: _Ctx, owner: str, name: str, login: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        user = self.world.user(login)
-        if user is None:
-            raise ApiError(404, bodies.error(f"{login} is not a user", status=404))
-        return 200, bodies.permission_body(repo.permission(user.login), user, self.public_url)
-
-    def _h_pull(self, ctx: _Ctx, owner: str, name: str, number: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        pr = repo.pulls.get(int(number))
-        if pr is None:
-            raise _not_found("https://docs.github.com/rest/pulls/pulls#get-a-pull-request")
-        api = self.public_url
-        base_owner = self._user(repo.owner)
-        base_repo = bodies.repo_body(repo, base_owner, api)
-        head = self.world.repo(pr.head_repo) or Repository(
-            pr.head_repo, derived_id(pr.head_repo), fork=True, default_branch=pr.head_ref,
-            branches={pr.head_ref: pr.head_sha},
-        )
-        head_owner = self._user(head.owner)
-        head_repo = base_repo if head is repo else bodies.repo_body(head, head_owner, api)
-        body = bodies.pull_body(repo, pr, api, self._user(pr.author), base_repo, head_repo, head_owner, base_owner,
-                                repo.branches[pr.base_ref])
-        return 200, body
-
-    def _pull_of_sha(self, repo: Repository, sha: str) -> Pull | None:
-        return next((p for p in repo.pulls.values() if p.head_sha == sha), None)
-
-    def _h_commit(self, ctx: _Ctx, owner: str, name: str, ref: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        sha = self._sha_or_422(repo, ref)
-        pr = self._pull_of_sha(repo, sha)
-        author = self._user(pr.author) if pr else None
-        message = pr.title if pr else f"Commit {sha[:7]}"
-        return 200, bodies.commit_body(repo, sha, self.public_url, author, message)
-
-    def _h_commit_statuses(self, ctx: _Ctx, owner: str, name: str, ref: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        sha = repo.resolve_sha(ref)
-        stored = self._statuses.get((repo.full_name.lower(), sha or ""), [])
-        return 200, [bodies.status_body(repo, sha or ref, s, self._user(s["creator"]) if s["creator_kind"] == "user"
-                                        else self._bot(), self.public_url) for s in reversed(stored)]
-
-    def _h_branch(self, ctx: _Ctx, owner: str, name: str, branch: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        sha = repo.branches.get(branch)
-        if sha is None:
-            raise ApiError(404, bodies.error("Branch not found", "https://docs.github.com/rest/branches/branches#get-a-branch", 404))
-        return 200, bodies.branch_body(repo, branch, sha, self.public_url, None)
-
-    def _h_create_status(self, ctx: _Ctx, owner: str, name: str, sha: str) -> tuple[int, Any, list[tuple[str, str]]]:
-        repo = self._repo(ctx, owner, name, write=True)
-        if not is_sha(sha) or sha not in repo.known_shas():
-            raise ApiError(422, bodies.error(f"No commit found for SHA: {sha}", status=422))
-        data = ctx.body if isinstance(ctx.body, dict) else {}
-        state = data.get("state")
-        if state not in STATUS_STATES:
-            raise ApiError(422, bodies.error("Validation Failed", status=422, errors=[
-                {"resource": "Status", "code": "custom", "field": "state",
-                 "message": f"state is not included in the list"}]))
-        self._next_id += 1
-        p = ctx.principal
-        status = {
-            "id": 12_000_000_000 + self._next_id,
-            "sha": sha,
-            "state": state,
-            "description": data.get("description"),
-            "target_url": data.get("target_url"),
-            "context": data.get("context") or "default",
-            "created_at": _now_iso(self.clock()),
-            "creator": p.login,
-            "creator_kind": p.kind,
-        }
-        self._statuses.setdefault((repo.full_name.lower(), sha), []).append(status)
-        body = bodies.status_body(repo, sha, status, self._principal_user(p), self.public_url)
-        return 201, body, [("Location", body["url"])]
-
-    def _check_app(self) -> dict[str, Any] | None:
-        app = self.world.app
-        if app is None:
-            return None
-        owners = {full.split("/", 1)[0].lower() for full in app.installations}
-        owner = self._user(sorted(owners)[0]) if owners else self._bot()
-        return bodies.app_body(app, owner, self.public_url)
-
-    def _check_body(self, repo: Repository, run: dict[str, Any]) -> dict[str, Any]:
-        pulls = [bodies.pull_ref(repo, p, self.public_url, repo.branches[p.base_ref])
-                 for p in repo.pulls.values() if p.head_sha == run["head_sha"] and p.state == "open"]
-        return bodies.check_run_body(repo, run, self.public_url, self._check_app(), pulls)
-
-    def _apply_check_fields(self, run: dict[str, Any], data: dict[str, Any]) -> None:
-        for key in ("name", "details_url", "external_id", "started_at", "completed_at", "output", "actions"):
-            if key in data:
-                run[key] = data[key]
-        if "conclusion" in data:
-            if data["conclusion"] is not None and data["conclusion"] not in CHECK_CONCLUSIONS:
-                raise ApiError(422, bodies.error("Invalid request.\n\nFor 'properties/conclusion', "
-                                                 f"{data['conclusion']!r} is not a member of the enum.", status=422))
-            run["conclusion"] = data["conclusion"]
-            if data["conclusion"] is not None and "status" not in data:
-                run["status"] = "completed"
-        if "status" in data:
-            if data["status"] not in CHECK_STATUSES:
-                raise ApiError(422, bodies.error("Invalid request.\n\nFor 'properties/status', "
-                                                 f"{data['status']!r} is not a member of the enum.", status=422))
-            run["status"] = data["status"]
-        if run["status"] == "completed":
-            if run.get("conclusion") is None:
-                raise ApiError(422, bodies.error("Invalid request.\n\nNo subschema in \"anyOf\" matched.", status=422))
-            run.setdefault("completed_at", None)
-            run["completed_at"] = run["completed_at"] or _now_iso(self.clock())
-
-    def _h_create_check_run(self, ctx: _Ctx, owner: str, name: str) -> tuple[int, Any, list[tuple[str, str]]]:
-        repo = self._repo(ctx, owner, name, write=True)
-        if self.check_runs_require_app and ctx.principal.kind != "installation":
-            raise ApiError(403, bodies.error("You must authenticate via a GitHub App.", status=403))
-        data = ctx.body if isinstance(ctx.body, dict) else {}
-        for key in ("name", "head_sha"):
-            if not data.get(key):
-                raise ApiError(422, bodies.error(f"Invalid request.\n\n\"{key}\" wasn't supplied.", status=422))
-        head_sha = self._sha_or_422(repo, str(data["head_sha"]))
-        self._next_id += 1
-        run: dict[str, Any] = {
-            "id": 4_000_000_000 + self._next_id,
-            "head_sha": head_sha,
-            "status": "queued",
-            "conclusion": None,
-            "started_at": _now_iso(self.clock()),
-            "completed_at": None,
-            "check_suite_id": 5_000_000_000 + zlib.crc32(head_sha.encode()) % 1_000_000_000,
-        }
-        self._apply_check_fields(run, data)
-        self._check_runs[run["id"]] = (repo.full_name.lower(), run)
-        body = self._check_body(repo, run)
-        return 201, body, [("Location", body["url"])]
-
-    def _run_of(self, repo: Repository, run_id: str) -> dict[str, Any]:
-        found = self._check_runs.get(int(run_id))
-        if found is None or found[0] != repo.full_name.lower():
-            raise _not_found("https://docs.github.com/rest/checks/runs#get-a-check-run")
-        return found[1]
-
-    def _h_get_check_run(self, ctx: _Ctx, owner: str, name: str, run_id: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        return 200, self._check_body(repo, self._run_of(repo, run_id))
-
-    def _h_update_check_run(self, ctx: _Ctx, owner: str, name: str, run_id: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name, write=True)
-        run = self._run_of(repo, run_id)
-        updated = dict(run)
-        self._apply_check_fields(updated, ctx.body if isinstance(ctx.body, dict) else {})
-        run.clear()
-        run.update(updated)
-        return 200, self._check_body(repo, run)
-
-    def _h_commit_check_runs(self, ctx: _Ctx, owner: str, name: str, ref: str) -> tuple[int, Any]:
-        repo = self._repo(ctx, owner, name)
-        sha = self._sha_or_422(repo, ref)
-        runs = [self._check_body(repo, run) for r, run in self._check_runs.values()
-                if r == repo.full_name.lower() and run["head_sha"] == sha]
-        runs.reverse()
-        return 200, {"total_count": len(runs), "check_runs": runs}
-
-    def _h_repo_installation(self, ctx: _Ctx, owner: str, name: str) -> tuple[int, Any]:
-        self._require_app(ctx)
-        app = self.world.app
-        repo = self.world.repo(f"{owner}/{name}")
-        installation = app.installation_of(repo.full_name) if app and repo else None
-        if repo is None or installation is None or app is None:
-            raise _not_found("https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app")
-        return 200, bodies.installation_body(app, installation, self._user(repo.owner), self.public_url)
-
-    def _h_access_token(self, ctx: _Ctx, installation_id: str) -> tuple[int, Any]:
-        self._require_app(ctx)
-        app = self.world.app
-        inst = int(installation_id)
-        if app is None or inst not in app.installation_ids():
-            raise _not_found("https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app")
-        token = new_token("ghs_")
-        expiry = self.clock() + TOKEN_LIFETIME
-        self._installation_tokens[token] = (inst, expiry)
-        return 201, bodies.access_token_body(token, _now_iso(expiry))

@@ -403,6 +403,26 @@ def status_body(repo: Repository, sha: str, status: dict[str, Any], creator: Use
     }
 
 
+def issue_comment_body(repo: Repository, number: int, comment: dict[str, Any], author: User, association: str,
+                       api: str) -> dict[str, Any]:
+    r = f"{api}/repos/{repo.full_name}"
+    return {
+        "url": f"{r}/issues/comments/{comment['id']}",
+        "html_url": f"{HTML}/{repo.full_name}/pull/{number}#issuecomment-{comment['id']}",
+        "issue_url": f"{r}/issues/{number}",
+        "id": comment["id"],
+        "node_id": node_id("IssueComment", comment["id"]),
+        "user": user_summary(author, api),
+        "created_at": comment["created_at"],
+        "updated_at": comment["created_at"],
+        "author_association": association,
+        "body": comment["body"],
+        "reactions": {"url": f"{r}/issues/comments/{comment['id']}/reactions", "total_count": 0, "+1": 0, "-1": 0,
+                      "laugh": 0, "hooray": 0, "confused": 0, "heart": 0, "rocket": 0, "eyes": 0},
+        "performed_via_github_app": None,
+    }
+
+
 def app_body(app: App, owner: User, api: str) -> dict[str, Any]:
     return {
         "id": app.id,
