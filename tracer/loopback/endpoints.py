@@ -263,7 +263,7 @@ class Endpoints:
         if state not in STATUS_STATES:
             raise ApiError(422, bodies.error("Validation Failed", status=422, errors=[
                 {"resource": "Status", "code": "custom", "field": "state",
-                 "message": f"state is not included in the list"}]))
+                 "message": "state is not included in the list"}]))
         self._next_id += 1
         p = ctx.principal
         status = {
