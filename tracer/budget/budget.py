@@ -1,0 +1,218 @@
+"""GitHub API budgets: limits per category (exact ``==`` or maximum ``<=``), checking, the report.
+
+::
+
+    budget = Budget.from_kwargs(max_total=35, set_status=30, handler="CoprBuildEndHandler")
+    result = budget.check(trace)
+    if not result.ok:
+        raise BudgetExceeded(result.message())
+
+``total=n`` / ``set_status=n`` … ask for exactly ``n`` calls; ``max_total=n`` / ``max_set_status=n``
+… for at most ``n``. ``measure`` counts every request (``"requests"``) or only those GitHub charges
+to the rate limit (``"charged"``: ``GET /rate_limit``, 304 answers and app-JWT calls are free).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from tabulate import tabulate
+
+from tracer.budget.errors import BudgetExceeded
+from tracer.budget.report import list_calls
+from tracer.capture import CATEGORIES, MEASURES, Call, Trace, Tracer
+from tracer.errors import UsageError
+
+TOTAL = "total"
+#: what a limit can be put on: the model's four categories, auth, other and the total
+LIMIT_NAMES: tuple[str, ...] = CATEGORIES + (TOTAL,)
+_MAX = "max_"
+
+
+def limit_keywords() -> str:
+    """The keyword arguments a budget accepts, for error messages."""
+    return ", ".join([*LIMIT_NAMES, *(_MAX + n for n in LIMIT_NAMES)])
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``category == value`` (exact) or ``category <= value``."""
+
+    category: str
+    value: int
+    exact: bool
+
+    def allows(self, measured: int) -> bool:
+        return measured == self.value if self.exact else measured <= self.value
+
+    def __str__(self) -> str:
+        return f"{'==' if self.exact else '<='} {self.value}"
+
+
+def check_count(name: str, value: Any, source: str) -> int:
+    """A non-negative int, or a one-line :class:`UsageError` naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{source}: {name}={value!r} is not a whole number of calls")
+    if value < 0:
+        raise UsageError(f"{source}: {name}={value} is negative; a budget counts calls (0 or more)")
+    return value
+
+
+def check_measure(measure: Any, source: str) -> str:
+    if measure not in MEASURES:
+        raise UsageError(f"{source}: unknown measure={measure!r} (one of: {', '.join(MEASURES)})")
+    return measure
+
+
+def check_handler(handler: Any, source: str) -> str | None:
+    if handler is not None and (not isinstance(handler, str) or not handler):
+        raise UsageError(f"{source}: handler={handler!r} must be a handler name such as 'CoprBuildEndHandler'")
+    return handler
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits on the calls of one handler (or of all handlers) under one measure."""
+
+    limits: tuple[Limit, ...]
+    handler: str | None = None
+    measure: str = "requests"
+
+    @classmethod
+    def from_kwargs(
+        cls, *, handler: str | None = None, measure: str = "requests", source: str = "github_api_budget", **limits: Any
+    ) -> Budget:
+        """Parse ``total=…``, ``max_set_status=…`` …; a bad argument is a one-line :class:`UsageError`."""
+        parsed: dict[str, Limit] = {}
+        for key, value in limits.items():
+            exact = not key.startswith(_MAX)
+            category = key if exact else key[len(_MAX) :]
+            if category not in LIMIT_NAMES:
+                raise UsageError(f"{source}: unknown budget argument {key!r} (valid: {limit_keywords()}, handler, measure)")
+            count = check_count(key, value, source)
+            if category in parsed:
+                raise UsageError(
+                    f"{source}: {category}= and {_MAX}{category}= both given; a category is either exact (==) or a maximum (<=)"
+                )
+            parsed[category] = Limit(category, count, exact)
+        if not parsed:
+            raise UsageError(f"{source}: no limit given (one or more of: {limit_keywords()})")
+        ordered = tuple(parsed[name] for name in LIMIT_NAMES if name in parsed)
+        return cls(ordered, check_handler(handler, source), check_measure(measure, source))
+
+    def describe(self) -> str:
+        parts = [f"measure: {self.measure}"]
+        if self.handler:
+            parts.append(f"handler: {self.handler}")
+        return ", ".join(parts)
+
+    def select(self, trace: Trace) -> Trace:
+        """The calls this budget counts: of its handler, under its measure."""
+        selected = trace.measured(self.measure)
+        if self.handler is not None:
+            selected = selected.where(lambda c: c.handler == self.handler)
+        return selected
+
+    def check(self, trace: Trace) -> BudgetResult:
+        selected = self.select(trace)
+        counts = selected.categories()
+        counts[TOTAL] = len(selected)
+        return BudgetResult(self, trace, selected, counts)
+
+
+@dataclass
+class BudgetResult:
+    """Counts measured against a budget; :meth:`message` is the report a reviewer acts on."""
+
+    budget: Budget
+    trace: Trace
+    selected: Trace
+    counts: dict[str, int]
+    failed: list[Limit] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.failed = [lim for lim in self.budget.limits if not lim.allows(self.counts[lim.category])]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def calls_of(self, category: str) -> list[Call]:
+        calls = self.selected.calls
+        return calls if category == TOTAL else [c for c in calls if c.category == category]
+
+    def message(self, where: str | None = None) -> str:
+        by_name = {lim.category: lim for lim in self.budget.limits}
+        head = "GitHub API budget exceeded" if self.failed else "GitHub API budget met"
+        lines = [f"{head}{f' at {where}' if where else ''} ({self.budget.describe()})", ""]
+        rows = []
+        for name in LIMIT_NAMES:
+            lim = by_name.get(name)
+            measured = self.counts[name]
+            verdict = ""
+            if lim is not None and not lim.allows(measured):
+                diff = measured - lim.value
+                verdict = f"✗ {diff} over" if diff > 0 else f"✗ {-diff} short"
+            rows.append([name, str(lim) if lim else "", measured, verdict])
+        lines += tabulate(rows, headers=["category", "budget", "measured", ""], tablefmt="simple").splitlines()
+        if self.trace.calls:
+            lines += ["", f"calls per handler ({self.budget.measure}):"]
+            lines += self.trace.table(by="handler", measure=self.budget.measure).splitlines()
+        handlers = self.trace.handlers()
+        if self.budget.handler is not None and self.budget.handler not in handlers:
+            seen = ", ".join(handlers) or "none"
+            lines += ["", f"handler {self.budget.handler!r} made no calls (handlers seen: {seen})"]
+        if self.failed:
+            lines += ["", "unexpected calls:"]
+            for lim in self.failed:
+                calls = self.calls_of(lim.category)
+                if len(calls) > lim.value:
+                    lines.append(f"  {lim.category}: {len(calls)} calls, budget {lim}; the calls beyond the budget:")
+                    lines += list_calls(calls[lim.value :])
+                else:
+                    lines.append(f"  {lim.category}: {len(calls)} calls, budget {lim}; the calls made:")
+                    lines += list_calls(calls) or ["    (none)"]
+        return "\n".join(lines)
+
+
+class BudgetBlock:
+    """``with BudgetBlock(budget) as trace:`` traces the block and raises :class:`BudgetExceeded` on exit.
+
+    The yielded :class:`Trace` fills while the block runs and holds all its calls afterwards.
+    An exception raised inside the block passes through unchecked.
+    """
+
+    def __init__(self, *budgets: Budget, where: str | None = None) -> None:
+        self.budgets = budgets
+        self.where = where
+        self.trace = Trace()
+        self._tracer: Tracer | None = None
+        self._stack: ExitStack | None = None
+
+    def __enter__(self) -> Trace:
+        tracer = Tracer()
+        self._stack = ExitStack()
+        self._stack.enter_context(tracer)
+        self._tracer = tracer
+        self.trace.calls = tracer.calls  # live view while the block runs
+        return self.trace
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        stack, tracer = self._stack, self._tracer
+        self._stack = self._tracer = None
+        if stack is not None:
+            stack.close()
+        if tracer is not None:
+            self.trace.calls = tracer.trace().calls
+        if exc_type is None:
+            check_all(self.trace, self.budgets, self.where)
+
+
+def check_all(trace: Trace, budgets: tuple[Budget, ...] | list[Budget], where: str | None = None) -> None:
+    """Raise :class:`BudgetExceeded` with every failing budget's report."""
+    reports = [r.message(where) for r in (b.check(trace) for b in budgets) if not r.ok]
+    if reports:
+        raise BudgetExceeded("\n\n".join(reports))
+

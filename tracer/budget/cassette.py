@@ -1,0 +1,158 @@
+"""Replay a vcrpy cassette with the network blocked (pytest-recording's cassette layout).
+
+A test ``tests/test_foo.py::TestA::test_x`` replays ``tests/cassettes/test_foo/TestA.test_x.yaml``
+(the path pytest-recording 0.14 gives it: ``vcr_cassette_dir`` + ``default_cassette_name``). With
+``record_mode="none"`` vcrpy answers only recorded requests; every other connection to a network
+host is refused, so a request that is not in the cassette fails instead of reaching GitHub.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from tracer.budget.errors import CassetteMiss
+from tracer.capture import Call, Trace, Tracer
+from tracer.errors import DataError
+from tracer.recording.cassette_io import load_cassette
+
+#: characters pytest-recording replaces by "-" in a cassette name
+_FORBIDDEN = r"<>?%*:|\"'/\\"
+_MISS = "CannotOverwriteExistingCassetteException"
+
+
+class NetworkBlockedError(RuntimeError):
+    """A connection to a network host was attempted while only the cassette may answer."""
+
+
+def cassette_dir(test_file: str | os.PathLike[str]) -> Path:
+    """``tests/test_foo.py`` → ``tests/cassettes/test_foo`` (pytest-recording's ``vcr_cassette_dir``)."""
+    p = Path(test_file)
+    return p.parent / "cassettes" / p.stem
+
+
+def cassette_name(test_name: str, class_name: str | None = None) -> str:
+    """pytest-recording's ``default_cassette_name`` plus the ``.yaml`` suffix."""
+    name = f"{class_name}.{test_name}" if class_name else test_name
+    for ch in _FORBIDDEN:
+        name = name.replace(ch, "-")
+    return name + ".yaml"
+
+
+def cassette_path(directory: Path, default_name: str, given: str | None = None) -> Path:
+    """The given name (relative to ``directory``, or absolute), else the default; ``.yaml`` added if missing."""
+    name = given or default_name
+    path = Path(name) if os.path.isabs(name) else directory / name
+    return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
+
+
+_guard_lock = threading.Lock()
+
+
+@contextmanager
+def network_blocked(allowed_hosts: Sequence[str] = (), why: str = "the network is blocked") -> Iterator[None]:
+    """Refuse ``connect`` to any IPv4/IPv6 host not matching one of the ``allowed_hosts`` regexes."""
+    pattern = re.compile("|".join(f"(?:{h})" for h in allowed_hosts)) if allowed_hosts else None
+    with _guard_lock:
+        original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guard(original: Any) -> Any:
+        def connect(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                host = str(address[0])
+                if pattern is None or not pattern.match(host):
+                    raise NetworkBlockedError(f"{why}: connection to {host}:{address[1]} refused")
+            return original(self, address, *args, **kwargs)
+
+        return connect
+
+    with _guard_lock:
+        socket.socket.connect = guard(original_connect)  # type: ignore[method-assign]
+        socket.socket.connect_ex = guard(original_connect_ex)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        with _guard_lock:
+            socket.socket.connect = original_connect  # type: ignore[method-assign]
+            socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
+
+
+class CassetteReplay:
+    """``with CassetteReplay(path) as replay:`` serves requests from the cassette only.
+
+    ``replay.trace`` holds every call made inside (each request the cassette could not answer
+    is a call with an error); :meth:`check` raises :class:`CassetteMiss` listing those.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, allowed_hosts: Sequence[str] = (), match_on: Sequence[str] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.match_on = tuple(match_on) if match_on else None
+        self.trace = Trace()
+        self.cassette: Any = None
+        self._stack: ExitStack | None = None
+        self._tracer: Tracer | None = None
+
+    def __enter__(self) -> CassetteReplay:
+        if not self.path.is_file():
+            raise DataError(
+                f"{self.path}: no such cassette (pytest-recording layout: cassettes/<test module>/<test name>.yaml "
+                "beside the test file)"
+            )
+        load_cassette(self.path)  # a malformed file is a DataError naming it, not a vcrpy traceback
+        import vcr  # imported late: pytest-recording must register vcr for assertion rewriting first
+        options: dict[str, Any] = {"record_mode": "none"}
+        if self.match_on:
+            options["match_on"] = self.match_on
+        stack = ExitStack()
+        try:
+            self.cassette = stack.enter_context(vcr.VCR().use_cassette(str(self.path), **options))
+            stack.enter_context(
+                network_blocked(self.allowed_hosts, f"network blocked while replaying {self.path.name}")
+            )
+            self._tracer = stack.enter_context(Tracer())
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        self.trace.calls = self._tracer.calls
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        stack, tracer = self._stack, self._tracer
+        self._stack = self._tracer = None
+        if stack is not None:
+            stack.close()
+        if tracer is not None:
+            self.trace.calls = tracer.trace().calls
+
+    def misses(self) -> list[Call]:
+        return [c for c in self.trace.calls if c.error and c.error.startswith(_MISS)]
+
+    def message(self, where: str | None = None) -> str:
+        misses = self.misses()
+        played = self.cassette.play_count if self.cassette is not None else 0
+        total = len(self.cassette) if self.cassette is not None else 0
+        lines = [
+            f"GitHub API cassette has no answer for {len(misses)} request(s){f' at {where}' if where else ''}",
+            f"cassette: {self.path} ({total} interactions, {played} played; record_mode none, network blocked)",
+            "requests not in the cassette:",
+        ]
+        for call in misses:
+            reason = call.error[len(_MISS) + 2 :].splitlines()[0] if call.error else ""
+            lines.append(f"    #{call.seq} {call.method} {call.url}, handler {call.handler}, at {call.call_site or '?'}")
+            lines.append(f"        {reason}")
+        lines.append("record the cassette again with these requests, or stop the test from making them")
+        return "\n".join(lines)
+
+    def check(self, where: str | None = None) -> None:
+        if self.misses():
+            raise CassetteMiss(self.message(where))
