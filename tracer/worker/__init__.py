@@ -1,0 +1,38 @@
+"""The reference packit worker: packit-service's PR pipeline re-enacted with real ogr calls.
+
+Public API::
+
+    from tracer.worker import Credentials, Knobs, Pipeline, load_profile, run_traced
+    profile = load_profile("packit-service@bc1f66bb")      # or "C", "HEAD", a .yaml path
+    knobs = Knobs.from_mapping({"chroots": "3", "tests": "on"})
+    pipeline = Pipeline(profile, knobs, Credentials.with_token(token))
+    pipeline.steps()                                         # [Step(index, event, handler, chroot)]
+    pipeline.run(around=lambda step: cassette(step))         # each step in a handler scope
+    trace = run_traced(profile, knobs, api_url=hub.url, credentials=...)
+    scenario_world(knobs.resolved(profile))                  # the loopback world data it needs
+
+Profiles (``profiles/*.yaml``) are data: named switches the worker code reads, and the knobs'
+defaults. Bad profiles, knobs and payloads are one-line DataError/UsageError.
+"""
+
+from tracer.worker.events import PullRequestTarget, parse_event
+from tracer.worker.pipeline import EVENTS, PROCESS_MESSAGE, Pipeline, PipelineError, Step, run_traced
+from tracer.worker.profile import (
+    CONFIG_FILE_NAMES,
+    Knobs,
+    Profile,
+    Switches,
+    available_profiles,
+    chroot_names,
+    load_profile,
+)
+from tracer.worker.scenario import package_config_text, pipeline_target, scenario_world
+from tracer.worker.services import Credentials, ServiceConfig
+
+__all__ = [
+    "CONFIG_FILE_NAMES", "EVENTS", "PROCESS_MESSAGE",
+    "Credentials", "Knobs", "Pipeline", "PipelineError", "Profile", "PullRequestTarget", "ServiceConfig",
+    "Step", "Switches",
+    "available_profiles", "chroot_names", "load_profile", "package_config_text", "parse_event",
+    "pipeline_target", "run_traced", "scenario_world",
+]

@@ -1,0 +1,179 @@
+"""A scenario's data: the PR it runs for and the loopback world that serves it.
+
+The world template (``worlds/packit-pipeline.yaml``) is a loopback world file; its ``x-worker``
+block says which PR and sender each ``contributor`` knob value means. :func:`scenario_world`
+adds what the knobs decide to the PR heads: the packit config file (its name, the targets, the
+tests job, ``specfile_path``, ``sync_test_job_statuses_with_builds``) and the spec file. This
+module imports nothing from the loopback: :func:`scenario_world` returns plain data, which
+``tracer.loopback.World.from_dict`` reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracer.errors import DataError
+from tracer.worker.events import PullRequestTarget
+from tracer.worker.profile import Knobs
+
+WORLD_TEMPLATE = "packit-pipeline.yaml"
+PACKAGE = "hello-world"
+SPEC_FILE = "hello-world.spec"
+SPEC = """Name:           hello-world
+Version:        0.1.0
+Release:        1%{?dist}
+Summary:        The simplest python CLI tool
+License:        MIT
+URL:            https://github.com/packit/hello-world
+Source0:        %{url}/archive/%{version}/%{name}-%{version}.tar.gz
+BuildArch:      noarch
+BuildRequires:  python3-devel
+
+%description
+The simplest python CLI tool used to demonstrate packit service functionality.
+
+%prep
+%autosetup -n %{name}-%{version}
+
+%build
+%py3_build
+
+%install
+%py3_install
+
+%files
+%license LICENSE
+%{python3_sitelib}/hello_world*
+%{_bindir}/hello
+
+%changelog
+* Thu May 02 2019 Alice Admin <alice@example.com> - 0.1.0-1
+- initial package
+"""
+
+
+def _read_template(path: str | Path | None) -> tuple[dict[str, Any], str]:
+    if path is None:
+        text = resources.files("tracer.worker.worlds").joinpath(WORLD_TEMPLATE).read_text(encoding="utf-8")
+        source = f"tracer/worker/worlds/{WORLD_TEMPLATE}"
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise DataError(f"{source}: cannot read world file ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"{source}: not valid YAML" + (f" (line {mark.line + 1})" if mark else "")) from None
+    if not isinstance(data, dict):
+        raise DataError(f"{source}: expected a loopback world mapping")
+    return data, source
+
+
+@lru_cache(maxsize=8)
+def _template(path: str | None) -> tuple[dict[str, Any], str]:
+    return _read_template(path)
+
+
+def world_template(path: str | Path | None = None) -> tuple[dict[str, Any], str]:
+    """(a fresh copy of the world template's data, its source name)."""
+    data, source = _template(None if path is None else str(path))
+    return copy.deepcopy(data), source
+
+
+def pipeline_target(contributor: str, world_path: str | Path | None = None) -> PullRequestTarget:
+    """The PR and sender a ``contributor`` knob value means in the world template."""
+    data, source = world_template(world_path)
+    worker = data.get("x-worker")
+    if not isinstance(worker, dict):
+        raise DataError(f"{source}: missing the 'x-worker' block (repository, contributors)")
+    full_name = worker.get("repository")
+    contributors = worker.get("contributors")
+    if not isinstance(full_name, str) or full_name.count("/") != 1:
+        raise DataError(f"{source}: x-worker.repository must be owner/repo, got {full_name!r}")
+    if not isinstance(contributors, dict) or contributor not in contributors:
+        raise DataError(f"{source}: x-worker.contributors has no entry {contributor!r}")
+    who = contributors[contributor]
+    if not isinstance(who, dict) or not isinstance(who.get("pr"), int) or not isinstance(who.get("actor"), str):
+        raise DataError(f"{source}: x-worker.contributors.{contributor} must be {{pr: number, actor: login}}")
+    repo = next(
+        (r for r in data.get("repositories") or [] if isinstance(r, dict) and str(r.get("full_name")).lower() == full_name.lower()),
+        None,
+    )
+    if repo is None:
+        raise DataError(f"{source}: x-worker.repository {full_name!r} is not in repositories")
+    pull = next((p for p in repo.get("pulls") or [] if isinstance(p, dict) and p.get("number") == who["pr"]), None)
+    if pull is None:
+        raise DataError(f"{source}: {full_name} has no pull request #{who['pr']}")
+    try:
+        head = pull["head"]
+        base = pull["base"]["ref"] if isinstance(pull["base"], dict) else pull["base"]
+        namespace, name = full_name.split("/")
+        return PullRequestTarget(
+            namespace=namespace,
+            repo=name,
+            pr_id=who["pr"],
+            head_sha=head["sha"],
+            head_ref=head["ref"],
+            head_repo=head.get("repo", full_name),
+            base_ref=base,
+            author=pull["author"],
+            actor=who["actor"],
+        )
+    except (KeyError, TypeError) as exc:
+        raise DataError(f"{source}: pull request #{who['pr']} of {full_name} is missing {exc}") from None
+
+
+def package_config_data(knobs: Knobs) -> dict[str, Any]:
+    """The packit config the scenario's repository carries (as data)."""
+    chroots = knobs.chroot_list
+    build_job: dict[str, Any] = {"job": "copr_build", "trigger": "pull_request", "targets": list(chroots)}
+    if knobs.build_flags_only:
+        build_job["sync_test_job_statuses_with_builds"] = False
+    config: dict[str, Any] = {"upstream_package_name": PACKAGE}
+    if not knobs.spec_search:
+        config["specfile_path"] = SPEC_FILE
+        config["downstream_package_name"] = PACKAGE
+    jobs = [build_job]
+    if knobs.tests:
+        jobs.append({"job": "tests", "trigger": "pull_request", "targets": list(chroots)})
+    config["jobs"] = jobs
+    return config
+
+
+def package_config_text(knobs: Knobs) -> str:
+    """The config file's text, JSON for the ``.json`` names."""
+    data = package_config_data(knobs)
+    assert knobs.config_file is not None
+    if knobs.config_file.endswith(".json"):
+        return json.dumps(data, indent=2) + "\n"
+    return "# packit configuration (https://packit.dev/docs/configuration)\n" + yaml.safe_dump(data, sort_keys=False)
+
+
+def scenario_world(knobs: Knobs, world_path: str | Path | None = None) -> dict[str, Any]:
+    """The loopback world (plain data) for ``knobs`` (resolved against a profile)."""
+    if knobs.config_file is None or knobs.chroots is None:
+        raise DataError("scenario: knobs must be resolved against a profile first")
+    data, source = world_template(world_path)
+    target = pipeline_target(knobs.contributor or "collaborator", world_path)
+    config = package_config_text(knobs)
+    for repo in data.get("repositories") or []:
+        files = repo.setdefault("files", {})
+        base_tree = dict(files.get(repo.get("default_branch", "main")) or {})
+        for pull in repo.get("pulls") or []:
+            tree = dict(base_tree)
+            tree[knobs.config_file] = config
+            tree[SPEC_FILE] = SPEC
+            files[pull["head"]["sha"]] = tree
+    data["name"] = f"{data.get('name', 'packit-pipeline')}"
+    data.setdefault("x-scenario", {"target": f"{target.full_name}#{target.pr_id}", "knobs": knobs.as_dict()})
+    return data
