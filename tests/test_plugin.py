@@ -515,3 +515,41 @@ def test_invalid_marker_and_scaling_arguments(inner):
             "*UsageError: github_api_scaling: unknown per_unit category 'statuses' (one of: is_project_private, *total)",
         ]
     )
+
+
+# -- the loopback GitHub, re-exported, with real ogr ---------------------------------------------
+def test_fakehub_fixture_with_real_ogr(pytester):
+    pytester.makepyfile(
+        test_ogr="""
+        import pytest
+        from ogr.services.github import GithubService
+        from tracer.capture import handler, redirect_api
+
+        def pr_opened(fakehub):
+            token = fakehub.issue_token("alice")
+            with redirect_api(fakehub.url), handler("CoprBuildHandler"):
+                project = GithubService(token=token).get_project(namespace="packit", repo="hello-world")
+                assert project.is_private() is False      # GET repo, paid once per project object
+                project.get_file_content(".packit.yaml")
+                project.get_pr(1)
+                project.is_private()                      # cached: no call
+
+        @pytest.mark.github_api_budget(total=3, is_project_private=1, handler="CoprBuildHandler")
+        def test_within(fakehub):
+            pr_opened(fakehub)
+
+        @pytest.mark.github_api_budget(max_other=1)
+        def test_over(fakehub):
+            pr_opened(fakehub)
+        """
+    )
+    result = pytester.runpytest("-W", "ignore::DeprecationWarning")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "other*<= 1*2*1 over",
+            "CoprBuildHandler*1*0*0*0*0*2*3",
+            "    #3 GET /repos/{owner}/{repo}/pulls/{pull_number} (/repos/packit/hello-world/pulls/1) → 200,"
+            " handler CoprBuildHandler, at ogr.services.github.*",
+        ]
+    )

@@ -131,7 +131,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             if plan.cassette is not None:
                 stack.enter_context(plan.cassette)
         except DataError as exc:
-            pytest.fail(f"@pytest.mark.{CASSETTE}: {exc}", pytrace=False)
+            _fail(f"@pytest.mark.{CASSETTE}: {exc}")
         tracer = stack.enter_context(Tracer())
         try:
             outcome = yield
