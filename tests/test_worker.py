@@ -380,3 +380,41 @@ def test_a_repository_config_that_disagrees_with_the_scenario_is_an_error(make_f
     with pytest.raises(PipelineError) as exc:
         run_traced(C, {"chroots": 2}, api_url=hub.url, credentials=Credentials.with_token(hub.issue_token("packit-bot")))
     assert "the scenario says" in _one_line(exc)
+
+
+def test_github_refusing_the_worker_is_one_line(make_fakehub) -> None:
+    from tracer.loopback import World
+
+    knobs = Knobs(chroots=1).resolved(load_profile(C))
+    hub = make_fakehub(World.from_dict(scenario_world(knobs)))
+    wrong = "ghp_" + "x" * 36
+    with pytest.raises(PipelineError) as exc:
+        run_traced(C, knobs, api_url=hub.url, credentials=Credentials.with_token(wrong))
+    message = _one_line(exc)
+    assert message.startswith("step 001 PR is updated: process_message: a GitHub request failed")
+    assert wrong not in message
+
+
+def test_bad_scenario_world_files(tmp_path: Path) -> None:
+    from tracer.worker.scenario import world_template
+
+    data, _ = world_template()
+    broken = tmp_path / "world.yaml"
+    import yaml
+
+    no_block = {k: v for k, v in data.items() if k != "x-worker"}
+    broken.write_text(yaml.safe_dump(no_block))
+    with pytest.raises(DataError) as exc:
+        Pipeline(C, world=broken)
+    assert str(broken) in _one_line(exc) and "x-worker" in str(exc.value)
+    data["x-worker"]["contributors"]["collaborator"]["pr"] = 99
+    broken.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError) as exc:
+        Pipeline(C, world=broken)
+    assert "no pull request #99" in _one_line(exc)
+    data["x-worker"]["contributors"]["collaborator"]["pr"] = 1
+    data["repositories"][0]["pulls"][0]["head"]["sha"] = "not-a-sha"
+    broken.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError) as exc:
+        Pipeline(C, world=broken)
+    assert "head_sha" in _one_line(exc) and str(broken) in str(exc.value)

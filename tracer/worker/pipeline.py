@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import github
+import requests
+from ogr.exceptions import OgrException
+
 from tracer.capture import Rules, Trace, Tracer, handler, no_throttle, redirect_api
 from tracer.errors import DataError, UsageError
 from tracer.worker.context import Task, WorkerContext
@@ -43,6 +47,8 @@ from tracer.worker.steve_jobs import SteveJobs
 from tracer.worker.testing_farm import TestingFarmAPI
 
 PROCESS_MESSAGE = "process_message"
+#: what ogr/PyGithub/requests raise when GitHub (or the network) answers badly: one-line errors
+FORGE_ERRORS = (github.GithubException, OgrException, requests.RequestException)
 #: the event names the scopes carry (the published model's, plus "Tests submitted")
 EVENTS = (
     "PR is updated",
@@ -159,18 +165,25 @@ class Pipeline:
         queue: deque[Task] = deque()
         for step in self.steps():
             with around(step) if around is not None else nullcontext(), handler(step.handler, event=step.event):
-                if step.handler == PROCESS_MESSAGE:
-                    payload = self._incoming(step, ctx)
-                    queue.extend(steve.process_message(payload, source=f"step {step.index} ({step.event})"))
-                    if step.event == "PR is updated":
-                        self._check_config(ctx)
-                else:
-                    task = queue.popleft() if queue else None
-                    if task is None or (task.handler, task.event, task.chroot) != (step.handler, step.event, step.chroot):
-                        raise PipelineError(f"step {step.label}: the worker sent {task or 'no task'} instead")
-                    queue.extend(HANDLERS[task.handler](ctx, task).run_job())
+                try:
+                    self._run_step(step, ctx, steve, queue)
+                except FORGE_ERRORS as exc:
+                    detail = " ".join(str(exc).split())[:300]
+                    raise PipelineError(f"step {step.label}: a GitHub request failed: {type(exc).__name__}: {detail}") from exc
         if queue:
             raise PipelineError(f"the worker sent tasks the plan has no step for: {', '.join(map(str, queue))}")
+
+    def _run_step(self, step: Step, ctx: WorkerContext, steve: SteveJobs, queue: deque[Task]) -> None:
+        if step.handler == PROCESS_MESSAGE:
+            payload = self._incoming(step, ctx)
+            queue.extend(steve.process_message(payload, source=f"step {step.index} ({step.event})"))
+            if step.event == "PR is updated":
+                self._check_config(ctx)
+            return
+        task = queue.popleft() if queue else None
+        if task is None or (task.handler, task.event, task.chroot) != (step.handler, step.event, step.chroot):
+            raise PipelineError(f"step {step.label}: the worker sent {task or 'no task'} instead")
+        queue.extend(HANDLERS[task.handler](ctx, task).run_job())
 
     def _pipeline(self, ctx: WorkerContext) -> PipelineModel:
         return ctx.db.find_pr(self.target.full_name, self.target.pr_id)

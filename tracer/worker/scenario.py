@@ -79,14 +79,16 @@ def _read_template(path: str | Path | None) -> tuple[dict[str, Any], str]:
     return data, source
 
 
-@lru_cache(maxsize=8)
-def _template(path: str | None) -> tuple[dict[str, Any], str]:
-    return _read_template(path)
+@lru_cache(maxsize=1)
+def _shipped_template() -> tuple[dict[str, Any], str]:
+    return _read_template(None)
 
 
 def world_template(path: str | Path | None = None) -> tuple[dict[str, Any], str]:
-    """(a fresh copy of the world template's data, its source name)."""
-    data, source = _template(None if path is None else str(path))
+    """(a fresh copy of the world template's data, its source name); a file is read each time."""
+    if path is not None:
+        return _read_template(path)
+    data, source = _shipped_template()
     return copy.deepcopy(data), source
 
 
@@ -131,6 +133,8 @@ def pipeline_target(contributor: str, world_path: str | Path | None = None) -> P
         )
     except (KeyError, TypeError) as exc:
         raise DataError(f"{source}: pull request #{who['pr']} of {full_name} is missing {exc}") from None
+    except DataError as exc:
+        raise DataError(f"{source}: pull request #{who['pr']} of {full_name}: {exc}") from None
 
 
 def package_config_data(knobs: Knobs) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class PullRequestTarget:
     actor: str  # who triggered the event (the webhook's sender)
 
     def __post_init__(self) -> None:
-        where = "scenario"
+        where = "pull request target"
         for field_name in ("namespace", "repo", "head_ref", "base_ref", "author", "actor"):
             value = getattr(self, field_name)
             if not isinstance(value, str) or not _NAME.match(value):
