@@ -19,8 +19,8 @@ handler's calls; ``measure="charged"`` counts only the calls charged to the rate
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     """Trace the test body for the markers, then check them."""
     plan = item.stash.get(_PLAN, None)
     if plan is None or not (plan.budgets or plan.recorded or plan.cassette):
@@ -166,7 +166,9 @@ class BudgetFixture:
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
 
-    def __call__(self, *, handler: str | None = None, measure: str = "requests", **limits: int) -> Any:
+    def __call__(
+        self, *, handler: str | None = None, measure: str = "requests", **limits: int
+    ) -> AbstractContextManager[Trace]:
         budget = Budget.from_kwargs(handler=handler, measure=measure, source=BUDGET, **limits)
         return _budget_block(budget, _caller(self._config))
 
