@@ -1,0 +1,96 @@
+"""``api-tracer drift``: the published model against measured runs; exit 1 on drift."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from tracer.drift import build_report, load_explanations, render_json, render_text, select_runs
+from tracer.drift.measurement import Measurement, load_trace_measurements
+from tracer.drift.verdict import check_tolerance
+from tracer.errors import UsageError
+
+EPILOG = """\
+figures: the verdict compares, in the --measure, each event × category cell (the model's
+events and those only the run has, such as "Tests submitted"; the categories
+is_project_private, is_user_approved, load_packit_yaml, set_status, plus other and auth, for
+which the model says 0), each category total over the pipeline and the grand total. A figure
+where model and measured are both 0 is not counted. A figure is within PCT % when
+|measured - model| <= PCT % of model; a model 0 against a measured count above 0 is outside
+any tolerance.
+
+exit status: 0 every figure within the tolerance, 1 drift beyond it, 2 bad input.
+"""
+
+
+def _tolerance(text: str) -> float:
+    try:
+        return check_tolerance(float(text.rstrip("%")))
+    except (ValueError, UsageError):
+        raise argparse.ArgumentTypeError(f"expected a percentage >= 0, got {text!r}") from None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``drift`` sub-command."""
+    parser = subparsers.add_parser(
+        "drift",
+        help="compare measured runs with the published model (exit 1 on drift)",
+        description=(
+            "Compare measured PR pipelines with the published model: per event and category,\n"
+            "totals, PRs/hour under the primary and secondary rate limits, calls the model does\n"
+            "not see, known causes of each drift, and a + b·N fitted over chroot counts."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="run folders, folders of runs, or trace JSON files whose meta.model gives the scenario")
+    parser.add_argument("--tolerance", type=_tolerance, default=0.0, metavar="PCT",
+                        help="allowed deviation of every figure, in percent (default 0)")
+    parser.add_argument("--measure", choices=("requests", "charged"), default="requests",
+                        help="count every request or only those charged to the rate limit,"
+                             " for the per-event figures and the verdict (default requests)")
+    parser.add_argument("--format", choices=("plain", "github", "json"), default="plain",
+                        help="plain text, GitHub markdown (for a PR comment) or JSON (default plain)")
+    parser.add_argument("--chart", metavar="FILE.png",
+                        help="also draw model and measured per category and per event (needs matplotlib)")
+    parser.add_argument("--run", action="append", default=[], metavar="NAME",
+                        help="only the run(s) of this name (repeatable)")
+    parser.add_argument("--explanations", metavar="FILE",
+                        help="known causes of drift to use instead of the packaged explanations.yaml")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def load_measurements(paths: list[str]) -> list[Measurement]:
+    """Run folders need the worker (tracer.runs); trace JSON files do not."""
+    try:
+        from tracer.runs import load_measurements as load_runs
+    except ModuleNotFoundError as exc:
+        if exc.name != "tracer.runs":
+            raise
+        return load_trace_measurements(paths)
+    return list(load_runs(paths))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the drift report; the exit code is the verdict."""
+    explanations = load_explanations(args.explanations) if args.explanations else None
+    measurements = select_runs(load_measurements(args.paths), args.run)
+    report = build_report(measurements, args.measure, args.tolerance, explanations)
+    chart = None
+    if args.chart:
+        from tracer.drift.chart import write_drift_chart
+
+        chart = str(write_drift_chart(report, args.chart))
+    if args.format == "json":
+        print(json.dumps(render_json(report, chart), indent=1, ensure_ascii=False))
+    else:
+        text = render_text(report, args.format)
+        if chart:
+            lines = text.splitlines()
+            lines.insert(len(lines) - 1, f"Chart written to {chart}\n")
+            text = "\n".join(lines)
+        print(text)
+    return report.verdict.exit_code
