@@ -22,6 +22,7 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
 from tracer.errors import DataError
+from tracer.recording.cassette_io import write_cassette_atomic
 from tracer.recording.manifest import CassetteEntry, Manifest, library_versions
 from tracer.recording.vcr_config import recording_vcr, replaying_vcr
 
@@ -86,6 +87,7 @@ def record_run(
     manifest: Manifest,
     *,
     api_url: str | None = None,
+    trim: bool = True,
 ) -> tuple[Manifest, Trace]:
     """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
 
@@ -99,7 +101,7 @@ def record_run(
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
-    v = recording_vcr(api_url)
+    v = recording_vcr(api_url, trim)
     tracer = Tracer()
     entries: list[CassetteEntry] = []
 
@@ -109,6 +111,8 @@ def record_run(
         start = len(tracer.calls)
         with v.use_cassette(str(partial / name)):
             yield
+        if not (partial / name).exists():  # a handler that made no call: an empty cassette
+            write_cassette_atomic(partial / name, {"interactions": [], "version": 1})
         calls = tracer.calls[start:]
         entries.append(
             CassetteEntry(

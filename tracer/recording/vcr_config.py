@@ -21,6 +21,7 @@ from vcr.serialize import serialize
 from tracer.recording.cassette_io import load_cassette, write_text_atomic
 from tracer.recording.matchers import MATCH_ON, configure
 from tracer.recording.secrets import scrub_request, scrub_response
+from tracer.recording.trim import trim_response
 
 GITHUB_API = "https://api.github.com"
 
@@ -64,13 +65,17 @@ def _as_github(base_url: str | None):
     return before_record_request
 
 
-def recording_vcr(api_url: str | None = None) -> vcr.VCR:
-    """A VCR that records new cassettes; ``api_url`` is the server really answering."""
+def recording_vcr(api_url: str | None = None, trim: bool = True) -> vcr.VCR:
+    """A VCR that records new cassettes; ``api_url`` is the server really answering.
+
+    Responses are always scrubbed of secrets; ``trim`` also drops what no client reads.
+    """
+    after = (lambda r: trim_response(scrub_response(r))) if trim else scrub_response
     v = vcr.VCR(
         record_mode="once",
         match_on=MATCH_ON,
         before_record_request=_as_github(api_url),
-        before_record_response=scrub_response,
+        before_record_response=after,
         decode_compressed_response=True,
     )
     v.register_persister(AtomicPersister)

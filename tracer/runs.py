@@ -1,0 +1,125 @@
+"""Recorded runs of the reference worker: record one against the loopback GitHub, replay one
+offline, and turn run folders into measurements for the drift report.
+
+The glue between rooms: it uses the worker, the loopback, recording and the model; only the
+CLI (and tests) import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tracer.errors import DataError
+from tracer.model import config_calls
+from tracer.recording.manifest import Manifest, find_runs
+from tracer.recording.runs import ReplayResult, record_run, replay_run
+from tracer.worker import Credentials, Knobs, Pipeline, Profile, load_profile, scenario_world
+
+#: whose personal token a token-authenticated loopback recording uses
+BOT_LOGIN = "packit-bot"
+
+
+def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
+    """The published model's Scenario parameters that describe this profile and these knobs."""
+    lookup = "loop" if profile.switches.config_lookup == "probe_each_name" else "listing"
+    return {
+        "chroots": knobs.chroots,
+        "load_packit_yaml": config_calls(knobs.config_file, spec_search=bool(knobs.spec_search), lookup=lookup),
+        "builds_enabled": True,
+        "tests_enabled": bool(knobs.tests),
+        "load_packit_yaml_once": bool(knobs.load_config_once),
+        "all_flags": not knobs.build_flags_only,
+        "is_private_once": bool(knobs.private_once),
+    }
+
+
+def _knobs(knobs: Knobs | Mapping[str, Any] | None) -> Knobs:
+    if isinstance(knobs, Knobs):
+        return knobs
+    return Knobs.from_mapping(dict(knobs or {}))
+
+
+def record_on_loopback(
+    profile: str | Path | Profile,
+    knobs: Knobs | Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    name: str = "",
+    description: str = "",
+    trim: bool = True,
+) -> tuple[Manifest, Any]:
+    """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``."""
+    from tracer.loopback import FakeGitHub, World
+
+    prof = load_profile(profile)
+    resolved = _knobs(knobs).resolved(prof)
+    world = World.from_dict(scenario_world(resolved), source="tracer/worker/worlds (scenario)")
+    manifest = Manifest(
+        profile=prof.name,
+        knobs=resolved.as_dict(),
+        target="loopback",
+        name=name or Path(out_dir).name,
+        description=description,
+        model=model_parameters(prof, resolved),
+    )
+    with FakeGitHub(world) as hub:
+        if resolved.auth == "app":
+            credentials = Credentials.github_app(hub.app_id, hub.app_private_key)
+        else:
+            credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
+        return record_run(Pipeline(prof, resolved, credentials), out_dir, manifest, api_url=hub.url, trim=trim)
+
+
+def record_on_github(
+    profile: str | Path | Profile,
+    knobs: Knobs | Mapping[str, Any] | None,
+    out_dir: str | Path,
+    credentials: Credentials,
+    *,
+    name: str = "",
+    description: str = "",
+) -> tuple[Manifest, Any]:
+    """Record against api.github.com itself (a repository the worker's world data describes)."""
+    prof = load_profile(profile)
+    resolved = _knobs(knobs).resolved(prof)
+    manifest = Manifest(
+        profile=prof.name, knobs=resolved.as_dict(), target="api.github.com",
+        name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
+    )
+    return record_run(Pipeline(prof, resolved, credentials), out_dir, manifest, api_url=None)
+
+
+def _replay_key() -> str:
+    """A throwaway app key: on replay the cassettes answer, so any signature will do."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def replay(run_dir: str | Path) -> ReplayResult:
+    """Replay one recorded run offline through the reference worker."""
+    manifest = Manifest.load(run_dir)
+    source = f"{Path(run_dir) / 'manifest.yaml'}"
+    try:
+        prof = load_profile(manifest.profile)
+        knobs = Knobs.from_mapping(manifest.knobs, source=source).resolved(prof)
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
+    credentials = (
+        Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()
+    )
+    return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest)
+
+
+def replay_all(paths: list[str | Path]) -> list[ReplayResult]:
+    """Replay every run under ``paths`` (run folders or folders of runs)."""
+    runs = find_runs(paths)
+    if not runs:
+        raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
+    return [replay(run) for run in runs]
