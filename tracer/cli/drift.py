@@ -67,7 +67,7 @@ def load_measurements(paths: list[str]) -> list[Measurement]:
     """Run folders need the worker (tracer.runs); trace JSON files do not."""
     try:
         from tracer.runs import load_measurements as load_runs
-    except ModuleNotFoundError as exc:
+    except ImportError as exc:  # tracer.runs (or its load_measurements) not there yet
         if exc.name != "tracer.runs":
             raise
         return load_trace_measurements(paths)

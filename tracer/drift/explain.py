@@ -202,14 +202,16 @@ def load_explanations(path: str | Path | None = None) -> list[Explanation]:
 
 
 def explain(run: RunComparison, tolerance: float, explanations: list[Explanation]) -> None:
-    """Attach, to each event, the texts of the causes that fit its drifted figures (once each)."""
+    """Attach, to each event, the texts of the causes that fit its drifted figures.
+
+    In the order of ``explanations``; a text is given once per event.
+    """
     chroots = run.scenario.chroots
     for event in run.events:
         texts: list[str] = []
-        for cell in event.cells.values():
-            if not cell.compared or cell.within(tolerance):
-                continue
-            for exp in explanations:
+        drifted = [c for c in event.cells.values() if c.compared and not c.within(tolerance)]
+        for exp in explanations:  # in the file's order
+            for cell in drifted:
                 if exp.matches(cell, event, chroots):
                     text = exp.render(cell, event, chroots)
                     if text not in texts:
