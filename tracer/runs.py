@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tracer.errors import DataError
+from tracer.errors import DataError, TracerError
 from tracer.model import config_calls
 from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
@@ -52,13 +52,17 @@ def record_on_loopback(
     name: str = "",
     description: str = "",
     trim: bool = True,
+    world: str | Path | None = None,
 ) -> tuple[Manifest, Any]:
-    """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``."""
+    """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
+
+    ``world`` is a world template (default: the worker's ``packit-pipeline.yaml``).
+    """
     from tracer.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
     resolved = _knobs(knobs).resolved(prof)
-    world = World.from_dict(scenario_world(resolved), source="tracer/worker/worlds (scenario)")
+    world_data = World.from_dict(scenario_world(resolved, world), source=str(world or "tracer/worker/worlds"))
     manifest = Manifest(
         profile=prof.name,
         knobs=resolved.as_dict(),
@@ -67,12 +71,13 @@ def record_on_loopback(
         description=description,
         model=model_parameters(prof, resolved),
     )
-    with FakeGitHub(world) as hub:
+    with FakeGitHub(world_data) as hub:
         if resolved.auth == "app":
             credentials = Credentials.github_app(hub.app_id, hub.app_private_key)
         else:
             credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
-        return record_run(Pipeline(prof, resolved, credentials), out_dir, manifest, api_url=hub.url, trim=trim)
+        pipeline = Pipeline(prof, resolved, credentials, world=world)
+        return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim)
 
 
 def record_on_github(
@@ -81,17 +86,25 @@ def record_on_github(
     out_dir: str | Path,
     credentials: Credentials,
     *,
+    world: str | Path,
     name: str = "",
     description: str = "",
+    trim: bool = True,
 ) -> tuple[Manifest, Any]:
-    """Record against api.github.com itself (a repository the worker's world data describes)."""
+    """Record against api.github.com itself.
+
+    ``world`` is a world file whose ``x-worker`` block names the real repository and pull
+    request (and whose ``repositories`` entry gives the PR's head and base); the repository
+    must hold the packit config the knobs describe.
+    """
     prof = load_profile(profile)
     resolved = _knobs(knobs).resolved(prof)
     manifest = Manifest(
         profile=prof.name, knobs=resolved.as_dict(), target="api.github.com",
         name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
     )
-    return record_run(Pipeline(prof, resolved, credentials), out_dir, manifest, api_url=None)
+    pipeline = Pipeline(prof, resolved, credentials, world=world)
+    return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim)
 
 
 def _replay_key() -> str:
@@ -109,7 +122,7 @@ def replay(run_dir: str | Path) -> ReplayResult:
     try:
         prof = load_profile(manifest.profile)
         knobs = Knobs.from_mapping(manifest.knobs, source=source).resolved(prof)
-    except DataError as exc:
+    except TracerError as exc:
         raise DataError(f"{source}: {exc}") from None
     credentials = (
         Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()

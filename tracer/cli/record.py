@@ -1,0 +1,97 @@
+"""`api-tracer record`: run the reference worker and record one cassette per handler invocation."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from tracer.errors import UsageError
+
+TARGETS = ("loopback", "github")
+
+
+def add_knob_flags(parser: argparse.ArgumentParser) -> None:
+    """The worker's knobs as flags (unset flags take the profile's defaults)."""
+    knobs = parser.add_argument_group("knobs (default: the profile's)")
+    knobs.add_argument("--chroots", type=int, metavar="N", help="number of chroots (test targets)")
+    knobs.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None, help="tests job on/off")
+    knobs.add_argument("--config-file", metavar="NAME", help=".packit.yaml, packit.yaml, … (the name in the repository)")
+    knobs.add_argument("--spec-search", action=argparse.BooleanOptionalAction, default=None,
+                       help="no specfile_path in the config, so packit searches for the spec file")
+    knobs.add_argument("--load-once", dest="load_config_once", action=argparse.BooleanOptionalAction, default=None,
+                       help="config stored once per pipeline (result events do not load it)")
+    knobs.add_argument("--private-once", action=argparse.BooleanOptionalAction, default=None,
+                       help="is_private checked on the PR event only")
+    flags = knobs.add_mutually_exclusive_group()
+    flags.add_argument("--build-flags-only", dest="build_flags_only", action="store_const", const=True, default=None,
+                       help="Copr handlers set build statuses only (the model's all_flags off)")
+    flags.add_argument("--all-flags", dest="build_flags_only", action="store_const", const=False,
+                       help="Copr handlers set build and mapped test statuses")
+    knobs.add_argument("--contributor", choices=("collaborator", "outside", "outside_author"), help="who triggers the PR")
+    knobs.add_argument("--auth", choices=("token", "app"), help="token, or as a GitHub App (installation tokens)")
+
+
+def knob_values(args: argparse.Namespace) -> dict[str, object]:
+    names = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
+             "build_flags_only", "contributor", "auth")
+    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "record",
+        help="record a pipeline run: one cassette per handler invocation, plus a manifest",
+        description="Run the reference packit worker through one PR pipeline and record every GitHub "
+        "interaction, one vcrpy cassette per handler invocation, plus manifest.yaml. By default "
+        "against a loopback GitHub stood up for the scenario; with --target github against "
+        "api.github.com (credentials from GITHUB_TOKEN, or GITHUB_APP_ID and "
+        "GITHUB_APP_PRIVATE_KEY_PATH, and --world naming the repository and pull request).",
+    )
+    parser.add_argument("--profile", required=True, help="packit-service@bc1f66bb (alias C) or packit-service@b828c3d7 (HEAD), or a profile file")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the run folder to write (replaced only once complete)")
+    parser.add_argument("--target", choices=TARGETS, default="loopback")
+    parser.add_argument("--world", type=Path, metavar="FILE", help="world template (repository, PR, contributors)")
+    parser.add_argument("--name", default="", help="the run's name in reports (default: the folder's name)")
+    parser.add_argument("--description", default="")
+    parser.add_argument("--no-trim", dest="trim", action="store_false", help="keep every header and URL template")
+    add_knob_flags(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _github_credentials():
+    from tracer.worker import Credentials
+
+    if token := os.environ.get("GITHUB_TOKEN"):
+        return Credentials.with_token(token)
+    app_id, key_path = os.environ.get("GITHUB_APP_ID"), os.environ.get("GITHUB_APP_PRIVATE_KEY_PATH")
+    if app_id and key_path:
+        try:
+            return Credentials.github_app(app_id, Path(key_path).read_text())
+        except OSError as exc:
+            raise UsageError(f"{key_path}: cannot read the app's private key ({exc.strerror})") from None
+    raise UsageError("--target github needs GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracer import runs
+
+    knobs = knob_values(args)
+    if args.target == "github":
+        if args.world is None:
+            raise UsageError("--target github needs --world FILE naming the repository and pull request")
+        manifest, trace = runs.record_on_github(
+            args.profile, knobs, args.out, _github_credentials(),
+            world=args.world, name=args.name, description=args.description, trim=args.trim,
+        )
+    else:
+        manifest, trace = runs.record_on_loopback(
+            args.profile, knobs, args.out, name=args.name, description=args.description,
+            trim=args.trim, world=args.world,
+        )
+    print(
+        f"recorded {args.out}: {len(manifest.cassettes)} handler invocations, {trace.requests} requests "
+        f"({trace.charged} charged) with {manifest.profile}"
+    )
+    return 0

@@ -1,0 +1,50 @@
+"""`api-tracer replay RUN…`: re-execute recorded runs offline and print their traces."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tracer.cli._output import add_format, add_measure, print_json, render_trace
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "replay",
+        help="re-execute recorded runs offline (network blocked) and print the traces",
+        description="Re-execute the reference worker's handlers against a run's cassettes with the "
+        "network blocked (PyGithub's throttle and ogr's retry back-offs skipped) and print the trace. "
+        "A request missing from a cassette is an error naming the handler, the request, the closest "
+        "recorded one and the command that re-records the run.",
+    )
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="a run folder, or a folder of runs")
+    parser.add_argument("--save", type=Path, metavar="DIR", help="also write each trace as DIR/NAME.trace.json")
+    add_measure(parser)
+    add_format(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracer import runs
+
+    results = runs.replay_all(args.runs)
+    out = []
+    for result in results:
+        meta = {
+            "name": result.manifest.name or result.run.name,
+            "profile": result.manifest.profile,
+            "knobs": result.manifest.knobs,
+            "model": result.manifest.model,
+        }
+        if args.save:
+            args.save.mkdir(parents=True, exist_ok=True)
+            result.trace.save(args.save / f"{meta['name']}.trace.json", **meta)
+        if args.format == "json":
+            out.append(result.trace.to_json(**meta))
+        else:
+            print(render_trace(result.trace, args.format, f"{result.run} ({result.manifest.profile})", args.measure))
+            print()
+    if args.format == "json":
+        print_json(out if len(out) > 1 else out[0])
+    return 0
