@@ -136,3 +136,31 @@ def replay_all(paths: list[str | Path]) -> list[ReplayResult]:
     if not runs:
         raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
     return [replay(run) for run in runs]
+
+
+def load_measurements(paths: list[str | Path]) -> list[Any]:
+    """Measurements for the drift report: run folders (replayed), folders of runs, trace JSON."""
+    from tracer.drift.measurement import Measurement
+
+    measurements: list[Any] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file():
+            measurements.append(Measurement.from_trace_json(p))
+            continue
+        if not p.exists():
+            raise DataError(f"{p}: no such file or directory")
+        runs = find_runs([p])
+        traces = sorted(p.glob("*.trace.json")) if p.is_dir() else []
+        if not runs and not traces:
+            raise DataError(f"{p}: no recorded runs (folders with a manifest.yaml) and no *.trace.json files")
+        for result in (replay(run) for run in runs):
+            m = result.manifest
+            measurements.append(
+                Measurement(
+                    name=m.name or result.run.name, source=str(result.run), profile=m.profile,
+                    knobs=m.knobs, model=m.model, trace=result.trace,
+                )
+            )
+        measurements.extend(Measurement.from_trace_json(t) for t in traces)
+    return measurements

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tracer.drift import build_report, load_explanations, render_json, render_text, select_runs
-from tracer.drift.measurement import Measurement, load_trace_measurements
+from tracer.drift.measurement import Measurement
 from tracer.drift.verdict import check_tolerance
 from tracer.errors import UsageError
 
@@ -64,13 +64,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def load_measurements(paths: list[str]) -> list[Measurement]:
-    """Run folders need the worker (tracer.runs); trace JSON files do not."""
-    try:
-        from tracer.runs import load_measurements as load_runs
-    except ImportError as exc:  # tracer.runs (or its load_measurements) not there yet
-        if exc.name != "tracer.runs":
-            raise
-        return load_trace_measurements(paths)
+    """Run folders (replayed through the worker) and trace JSON files."""
+    from tracer.runs import load_measurements as load_runs
+
     return list(load_runs(paths))
 
 
