@@ -101,7 +101,7 @@ def find_runs(paths: list[str | Path]) -> list[Path]:
         if (p / MANIFEST).is_file():
             runs.append(p)
         elif p.is_dir():
-            if any(p.glob("*.yaml")):
+            if any(f.is_file() for f in p.glob("*.yaml")):
                 raise DataError(f"{p}: holds cassettes but is not a recorded run (no {MANIFEST})")
             runs.extend(sorted(d for d in p.iterdir() if (d / MANIFEST).is_file()))
     return runs

@@ -17,6 +17,8 @@ KEPT_HEADERS = frozenset(
 )
 KEPT_HEADER_PREFIXES = ("x-ratelimit-",)
 #: hypermedia keys kept although they end in ``_url``
+#: keys no client here reads (hypermedia and GraphQL ids)
+DROPPED_KEYS = frozenset({"node_id", "_links"})
 KEPT_URL_KEYS = frozenset({"url", "html_url", "download_url", "git_url", "clone_url", "ssh_url", "svn_url"})
 
 
@@ -25,7 +27,7 @@ def trim_json(value: Any) -> Any:
         return {
             k: trim_json(v)
             for k, v in value.items()
-            if not (k.endswith("_url") and k not in KEPT_URL_KEYS) and k != "node_id"
+            if not (k.endswith("_url") and k not in KEPT_URL_KEYS) and k not in DROPPED_KEYS
         }
     if isinstance(value, list):
         return [trim_json(v) for v in value]
