@@ -57,6 +57,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="also draw model and measured per category and per event (needs matplotlib)")
     parser.add_argument("--run", action="append", default=[], metavar="NAME",
                         help="only the run(s) of this name (repeatable)")
+    parser.add_argument("--summary", action="store_true",
+                        help="print only the per-run summary, the fitted costs and the verdict")
     parser.add_argument("--explanations", metavar="FILE",
                         help="known causes of drift to use instead of the packaged explanations.yaml")
     parser.set_defaults(func=run)
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(render_json(report, chart), indent=1, ensure_ascii=False))
     else:
-        text = render_text(report, args.format)
+        text = render_text(report, args.format, summary_only=args.summary)
         if chart:
             lines = text.splitlines()
             lines.insert(len(lines) - 1, f"Chart written to {chart}\n")

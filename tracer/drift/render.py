@@ -356,12 +356,42 @@ def _fit_section(w: _Writer, fit: Fit) -> None:
     w.text(f"total: measured {total['requests']} requests ({total['charged']} charged), model {total['model']}")
 
 
-def render_text(report: DriftReport, fmt: str = "plain") -> str:
-    """The plain (terminal) or github (PR comment) rendering; the verdict is the last line."""
+def _summary_table(w: _Writer, report: DriftReport) -> None:
+    """One row per run: totals and PRs/hour at the first rate limit, model against measured."""
+    rows = []
+    for run in report.runs:
+        total = next(row for row in run.totals if row.category == TOTAL)
+        limit = run.limits[0]
+        rows.append([
+            run.measurement.name, run.measurement.profile or "-", str(run.scenario.chroots),
+            str(total.model), _with_difference(total.model, total.requests),
+            _with_difference(total.model, total.charged),
+            f"{_or_dash(limit.model.primary)} / {_or_dash(limit.measured.primary)}",
+            f"{_or_dash(limit.model.secondary)} / {_or_dash(limit.measured.secondary)}",
+            f"{len(run.drifted(report.tolerance))}/{len(run.figures())}",
+        ])
+    rate = report.runs[0].limits[0].rate_limit
+    w.text(f"Calls per PR pipeline, model against measured, and PRs/hour/organisation (model / measured) "
+           f"under the primary limit ({rate}/h, charged calls) and the secondary one "
+           f"({SECONDARY_CONTENT_CREATING_PER_HOUR} content-creating requests/h).")
+    w.table(rows, ["run", "profile", "N", "model", "requests", "charged", "PRs/h primary",
+                   "PRs/h secondary", f"drifted (>{report.tolerance:g}%)"],
+            ["left", "left", "right", "right", "right", "right", "right", "right", "right"])
+
+
+def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = False) -> str:
+    """The plain (terminal) or github (PR comment) rendering; the verdict is the last line.
+
+    With several runs a summary table comes first; ``summary_only`` prints just that,
+    the fitted costs and the verdict.
+    """
     w = _Writer(fmt)
     if fmt == "github":
         w.heading("api-tracer drift: the published model against measured runs", 1)
-    for run in report.runs:
+    if len(report.runs) > 1 or summary_only:
+        w.heading("Summary", 2 if fmt == "github" else 1)
+        _summary_table(w, report)
+    for run in [] if summary_only else report.runs:
         m = run.measurement
         w.heading(f"Run {m.name}" + (f" ({m.profile})" if m.profile else ""), 2 if fmt == "github" else 1)
         w.text(f"source: {w.code(m.source)}", f"knobs: {_knobs(m.knobs)}",
