@@ -56,9 +56,11 @@ class Classifier:
     def call_site(self, frame: FrameType | None) -> tuple[str | None, str | None]:
         """(category from a call-site rule or None, the call site's name)."""
         ogr_entry = first_app = None
+        cache = self._frames
         depth = 0
         while frame is not None and depth < _MAX_DEPTH:
-            key, kind, category = self._frame_info(frame)
+            info = cache.get(frame.f_code) or self._frame_info(frame)
+            key, kind, category = info
             if category is not None:
                 return category, key
             if kind == _OGR and "<locals>" not in key:

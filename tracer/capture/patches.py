@@ -33,7 +33,7 @@ GITHUB_API = "https://api.github.com"
 _GITHUB_API_443 = "https://api.github.com:443"
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempt:
     """What one physical attempt returned."""
 
@@ -43,7 +43,7 @@ class Attempt:
     error: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class LogicalCall:
     """A request as the client made it, with the attempts it took."""
 

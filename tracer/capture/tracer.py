@@ -34,12 +34,16 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     return "token", digest
 
 
+_RATELIMIT_KEYS = tuple((name, f"x-ratelimit-{name}") for name in _RATELIMIT_HEADERS)
+
+
 def _ratelimit(headers: Any) -> dict[str, str]:
     found = {}
-    for name in _RATELIMIT_HEADERS:
-        value = headers.get(f"x-ratelimit-{name}")
-        if value is not None:
-            found[name] = value
+    for name, header in _RATELIMIT_KEYS:
+        try:
+            found[name] = headers[header]
+        except KeyError:
+            pass
     return found
 
 
