@@ -245,25 +245,11 @@ def _tier_of(limit: int) -> str | None:
     return next((name for name, value in RATE_LIMIT_TIERS.items() if value == limit), None)
 
 
-def _describe(scenario: Scenario) -> str:
-    s = scenario
-    return ", ".join([
-        f"{s.chroots} chroot{'s' if s.chroots != 1 else ''}",
-        f"{s.load_packit_yaml} calls per config load",
-        f"builds {'on' if s.builds_enabled else 'off'}",
-        f"tests {'on' if s.tests_enabled else 'off'}",
-        "config loaded once" if s.load_packit_yaml_once else "config loaded every event",
-        "all flags" if s.all_flags else "build flags only",
-        "is_private once" if s.is_private_once else "is_private every event",
-        f"rate limit {s.rate_limit}/h",
-    ])
-
-
 def render_model(report: dict[str, Any], fmt: str) -> str:
     """The plain or github rendering of :func:`model_report`."""
     tablefmt = FORMATS[fmt]
     scenario = Scenario(**report["scenario"])
-    out = [f"Scenario: {_describe(scenario)}"]
+    out = [f"Scenario: {scenario.describe()}"]
     if report["preset"]:
         p = get_preset(report["preset"])
         changed = (

@@ -156,18 +156,6 @@ def render_json(report: DriftReport, chart: str | None = None) -> dict[str, Any]
 
 
 # -- text ---------------------------------------------------------------------------------
-def describe_scenario(s: Scenario) -> str:
-    return ", ".join([
-        f"{s.chroots} chroot{'s' if s.chroots != 1 else ''}",
-        f"{s.load_packit_yaml} calls per config load",
-        f"builds {'on' if s.builds_enabled else 'off'}",
-        f"tests {'on' if s.tests_enabled else 'off'}",
-        "config loaded once" if s.load_packit_yaml_once else "config loaded every event",
-        "all flags" if s.all_flags else "build flags only",
-        "is_private once" if s.is_private_once else "is_private every event",
-    ])
-
-
 def _knobs(knobs: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in knobs.items()) or "none"
 
@@ -395,7 +383,7 @@ def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = Fa
         m = run.measurement
         w.heading(f"Run {m.name}" + (f" ({m.profile})" if m.profile else ""), 2 if fmt == "github" else 1)
         w.text(f"source: {w.code(m.source)}", f"knobs: {_knobs(m.knobs)}",
-               f"model scenario: {describe_scenario(run.scenario)}")
+               f"model scenario: {run.scenario.describe(with_rate_limit=False)}")
         w.blank()
         _event_table(w, run)
         _drift_details(w, run, report.tolerance)

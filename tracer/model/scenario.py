@@ -81,6 +81,21 @@ class Scenario:
             elif not isinstance(value, bool):
                 raise UsageError(f"{f.name} must be true or false, got {value!r}")
 
+    def describe(self, with_rate_limit: bool = True) -> str:
+        """The parameters in words, e.g. "3 chroots, 3 calls per config load, …"."""
+        parts = [
+            f"{self.chroots} chroot{'s' if self.chroots != 1 else ''}",
+            f"{self.load_packit_yaml} calls per config load",
+            f"builds {'on' if self.builds_enabled else 'off'}",
+            f"tests {'on' if self.tests_enabled else 'off'}",
+            "config loaded once" if self.load_packit_yaml_once else "config loaded every event",
+            "all flags" if self.all_flags else "build flags only",
+            "is_private once" if self.is_private_once else "is_private every event",
+        ]
+        if with_rate_limit:
+            parts.append(f"rate limit {self.rate_limit}/h")
+        return ", ".join(parts)
+
     def as_dict(self) -> dict[str, int | bool]:
         """``{parameter: value}`` in field order."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

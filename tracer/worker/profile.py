@@ -17,20 +17,11 @@ from typing import Any
 import yaml
 
 from tracer.errors import DataError, UsageError
+from tracer.model import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
 
 PROFILE_FORMAT = "api-tracer/worker-profile"
 PROFILE_PACKAGE = "tracer.worker.profiles"
 
-#: packit's config file names, in the order packit <= 0.68 tries them
-CONFIG_FILE_NAMES: tuple[str, ...] = (
-    ".distro/source-git.yaml",
-    ".packit.yaml",
-    ".packit.yml",
-    ".packit.json",
-    "packit.yaml",
-    "packit.yml",
-    "packit.json",
-)
 CONFIG_LOOKUPS = ("probe_each_name", "root_listing")
 STATUS_APIS = ("check_runs", "commit_statuses")
 ALLOWLIST_MODES = ("once_per_handler_class", "once_per_event")
