@@ -190,11 +190,17 @@ class Trace:
 
     @classmethod
     def load(cls, path: str | Path) -> Trace:
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text())
-        except OSError as exc:
-            raise DataError(f"{p}: cannot read ({exc.strerror})") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
-        return cls.from_json(data, source=str(p))
+        return cls.from_json(read_json(path), source=str(path))
+
+
+def read_json(path: str | Path) -> Any:
+    """A JSON file's data, or a one-line DataError naming the file."""
+    p = Path(path)
+    try:
+        return json.loads(p.read_text())
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{p}: not JSON (not UTF-8 text)") from None

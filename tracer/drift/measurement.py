@@ -11,13 +11,13 @@ other input of ``api-tracer drift``, trace JSON files whose ``meta`` names the s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tracer.capture import Trace
+from tracer.capture.trace import read_json
 from tracer.drift.scenario import scenario_from_model
 from tracer.errors import DataError
 from tracer.model import Scenario
@@ -68,14 +68,7 @@ class Measurement:
     @classmethod
     def from_trace_json(cls, path: str | Path) -> Measurement:
         """Read and validate one trace JSON file (one-line DataError naming the file)."""
-        p = Path(path)
-        try:
-            data = json.loads(p.read_text())
-        except OSError as exc:
-            raise DataError(f"{p}: cannot read ({exc.strerror})") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DataError(f"{p}: not a trace JSON file ({exc})") from None
-        return cls.from_json(data, str(p))
+        return cls.from_json(read_json(path), str(path))
 
 
 def load_trace_measurements(paths: Iterable[str | Path]) -> list[Measurement]:
