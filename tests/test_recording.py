@@ -184,3 +184,21 @@ def test_a_killed_recording_leaves_complete_cassettes_or_none(tmp_path):
         data = yaml.safe_load(cassette.read_text())
         assert data["version"] == 1 and isinstance(data["interactions"], list)
     assert not [p for p in partial.iterdir() if not p.name.endswith(".yaml")], "no temp files left"
+
+
+def test_shipped_cassettes_replay_with_plain_vcrpy_and_requests():
+    """A shipped cassette is plain vcrpy: default matchers, default persister, plain requests."""
+    import requests
+    import vcr
+
+    run = Path(__file__).resolve().parents[1] / "cassettes" / "c-3ch"
+    manifest = Manifest.load(run)
+    entry = next(e for e in manifest.cassettes if e.handler == "TestingFarmHandler" and e.interactions)
+    data = yaml.safe_load((run / entry.file).read_text())
+    with vcr.VCR(record_mode="none").use_cassette(str(run / entry.file)) as cassette:
+        session = requests.Session()
+        for interaction in data["interactions"]:
+            request = interaction["request"]
+            response = session.request(request["method"], request["uri"], data=request["body"])
+            assert response.status_code == interaction["response"]["status"]["code"]
+    assert cassette.all_played and cassette.play_count == entry.interactions
