@@ -10,7 +10,8 @@ this package; everything here also works without pytest::
 
 from tracer.budget.baseline import MODES, BaselineFile, Baselines, baseline_path, record_diff, record_of
 from tracer.budget.budget import LIMIT_NAMES, TOTAL, Budget, BudgetBlock, BudgetResult, Limit, check_all
-from tracer.budget.cassette import CassetteReplay, NetworkBlockedError, cassette_dir, cassette_name, cassette_path
+from tracer.budget.cassette import CassetteReplay, cassette_dir, cassette_name, cassette_path
+from tracer.capture import NetworkBlockedError
 from tracer.budget.errors import BaselineMismatch, BudgetError, BudgetExceeded, CassetteMiss, ScalingExceeded
 from tracer.budget.scaling import ScalingResult, check_scaling, measure_scaling
 

@@ -9,26 +9,19 @@ host is refused, so a request that is not in the cassette fails instead of reach
 from __future__ import annotations
 
 import os
-import re
-import socket
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from tracer.budget.errors import CassetteMiss
-from tracer.capture import Call, Trace, Tracer
+from tracer.capture import Call, Trace, Tracer, block_network
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_cassette
 
 #: characters pytest-recording replaces by "-" in a cassette name
 _FORBIDDEN = r"<>?%*:|\"'/\\"
 _MISS = "CannotOverwriteExistingCassetteException"
-
-
-class NetworkBlockedError(RuntimeError):
-    """A connection to a network host was attempted while only the cassette may answer."""
 
 
 def cassette_dir(test_file: str | os.PathLike[str]) -> Path:
@@ -50,37 +43,6 @@ def cassette_path(directory: Path, default_name: str, given: str | None = None) 
     name = given or default_name
     path = Path(name) if os.path.isabs(name) else directory / name
     return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
-
-
-_guard_lock = threading.Lock()
-
-
-@contextmanager
-def network_blocked(allowed_hosts: Sequence[str] = (), why: str = "the network is blocked") -> Iterator[None]:
-    """Refuse ``connect`` to any IPv4/IPv6 host not matching one of the ``allowed_hosts`` regexes."""
-    pattern = re.compile("|".join(f"(?:{h})" for h in allowed_hosts)) if allowed_hosts else None
-    with _guard_lock:
-        original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def guard(original: Any) -> Any:
-        def connect(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
-            if self.family in (socket.AF_INET, socket.AF_INET6):
-                host = str(address[0])
-                if pattern is None or not pattern.match(host):
-                    raise NetworkBlockedError(f"{why}: connection to {host}:{address[1]} refused")
-            return original(self, address, *args, **kwargs)
-
-        return connect
-
-    with _guard_lock:
-        socket.socket.connect = guard(original_connect)  # type: ignore[method-assign]
-        socket.socket.connect_ex = guard(original_connect_ex)  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        with _guard_lock:
-            socket.socket.connect = original_connect  # type: ignore[method-assign]
-            socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
 
 
 class CassetteReplay:
@@ -116,7 +78,7 @@ class CassetteReplay:
         try:
             self.cassette = stack.enter_context(vcr.VCR().use_cassette(str(self.path), **options))
             stack.enter_context(
-                network_blocked(self.allowed_hosts, f"network blocked while replaying {self.path.name}")
+                block_network(self.allowed_hosts, f"network blocked while replaying {self.path.name}")
             )
             self._tracer = stack.enter_context(Tracer())
         except BaseException:

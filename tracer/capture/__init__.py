@@ -11,7 +11,7 @@ Public API::
 
 from tracer.capture.call import AUTH, CATEGORIES, MODEL_CATEGORIES, NO_HANDLER, OTHER, Call
 from tracer.capture.classify import Classifier
-from tracer.capture.patches import GITHUB_API, NetworkBlocked, block_network, no_throttle, redirect_api
+from tracer.capture.patches import GITHUB_API, NetworkBlockedError, block_network, no_throttle, redirect_api
 from tracer.capture.rules import Rules
 from tracer.capture.scope import Scope, current_scope, handler, no_scope
 from tracer.capture.trace import MEASURES, RateLimitGap, Trace
@@ -20,5 +20,5 @@ from tracer.capture.tracer import Tracer, auth_of
 __all__ = [
     "AUTH", "CATEGORIES", "MODEL_CATEGORIES", "NO_HANDLER", "OTHER", "MEASURES", "GITHUB_API",
     "Call", "Classifier", "RateLimitGap", "Rules", "Scope", "Trace", "Tracer",
-    "NetworkBlocked", "auth_of", "block_network", "current_scope", "handler", "no_scope", "no_throttle", "redirect_api",
+    "NetworkBlockedError", "auth_of", "block_network", "current_scope", "handler", "no_scope", "no_throttle", "redirect_api",
 ]

@@ -4,7 +4,7 @@
   redirect (api.github.com → loopback) happens here.
 - ``urllib3.connectionpool.HTTPConnectionPool._make_request``: one *physical*
   attempt (retries by urllib3/ogr are attempts of one logical call).
-- ``socket.socket.connect`` inside :func:`block_network` (offline replay).
+- ``socket.socket.connect``/``connect_ex`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
   PyGithub's throttling sleeps and ogr's retry back-offs, skipped only inside
   :func:`no_throttle` (a context variable: never globally).
@@ -16,11 +16,12 @@ no-throttle block) needs them, reference-counted.
 from __future__ import annotations
 
 import contextvars
+import re
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,25 +215,34 @@ def throttle_skipped() -> bool:
     return _skip_sleeps.get()
 
 
-class NetworkBlocked(ConnectionError):
-    """A connection was attempted while the network is blocked."""
+class NetworkBlockedError(RuntimeError):
+    """A connection to a network host was attempted while the network is blocked."""
 
 
 @contextmanager
-def block_network(allow_loopback: bool = False) -> Iterator[None]:
-    """Refuse every socket connection (optionally but loopback) while inside, in every thread."""
-    original = socket.socket.connect
+def block_network(allowed_hosts: Sequence[str] = (), why: str = "the network is blocked") -> Iterator[None]:
+    """Refuse IPv4/IPv6 ``connect`` to any host not matching one of ``allowed_hosts`` (regexes),
+    in every thread, while inside (offline replay: only cassettes may answer)."""
+    pattern = re.compile("|".join(f"(?:{h})" for h in allowed_hosts)) if allowed_hosts else None
+    with _lock:
+        original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
-    def connect(self: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if allow_loopback and host in ("127.0.0.1", "::1", "localhost"):
-            return original(self, address)
-        raise NetworkBlocked(f"network access blocked by api-tracer: connect to {address!r}")
+    def guard(original: Any) -> Any:
+        def connect(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                host = str(address[0])
+                if pattern is None or not pattern.match(host):
+                    raise NetworkBlockedError(f"{why}: connection to {host}:{address[1]} refused")
+            return original(self, address, *args, **kwargs)
+
+        return connect
 
     with _lock:
-        socket.socket.connect = connect  # type: ignore[method-assign]
+        socket.socket.connect = guard(original_connect)  # type: ignore[method-assign]
+        socket.socket.connect_ex = guard(original_connect_ex)  # type: ignore[method-assign]
     try:
         yield
     finally:
         with _lock:
-            socket.socket.connect = original  # type: ignore[method-assign]
+            socket.socket.connect = original_connect  # type: ignore[method-assign]
+            socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]

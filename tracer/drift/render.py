@@ -50,7 +50,7 @@ from tracer.capture import CATEGORIES, MODEL_CATEGORIES
 from tracer.drift.compare import TOTAL, Cell, EventComparison, PipelineCeiling, RunComparison
 from tracer.drift.fit import Fit, Line
 from tracer.drift.report import DriftReport
-from tracer.model import SECONDARY_CONTENT_CREATING_PER_HOUR, Scenario
+from tracer.model import SECONDARY_CONTENT_CREATING_PER_HOUR
 
 SCHEMA = "api-tracer/drift/v1"
 FORMATS = ("plain", "github", "json")
