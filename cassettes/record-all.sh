@@ -21,3 +21,4 @@ rec c-3ch-once-flags-nospec-private $C --chroots 3 --config-file .packit.yaml --
 # the worker today
 rec head-3ch                      $HEAD --chroots 3 --description "packit-service HEAD, 3 chroots, .packit.yaml"
 rec head-6ch                      $HEAD --chroots 6 --description "packit-service HEAD, 6 chroots, .packit.yaml"
+rec head-3ch-app                  $HEAD --chroots 3 --auth app --description "packit-service HEAD, 3 chroots, as a GitHub App (installation tokens minted per ogr project)"
