@@ -240,3 +240,26 @@ def test_malformed_rules_name_the_file_and_rule(tmp_path, text, message):
 def test_default_rules_are_valid():
     rules = Rules.default()
     assert len(rules.sites) >= 10 and len(rules.routes) >= 20
+
+
+def test_tokens_of_one_installation_share_one_bucket(fakehub):
+    """Two installation tokens count in one bucket: no false gaps; an untraced call is one."""
+    installation = fakehub.world.app.installations["packit/hello-world"]
+    tokens = [fakehub.issue_installation_token(installation) for _ in range(2)]
+    s = requests.Session()
+
+    def get(i: int) -> None:
+        s.get(f"{API}/repos/packit/hello-world", headers={"Authorization": f"token {tokens[i % 2]}"})
+
+    with redirect_api(fakehub.url):
+        with Tracer() as t:
+            for i in range(4):
+                get(i)
+        assert t.trace().ratelimit_gaps() == []
+        with Tracer() as t2:
+            get(0)
+        get(1)  # untraced, same installation bucket
+        with t2:
+            get(0)
+    gaps = t2.trace().ratelimit_gaps()
+    assert [(g.used_delta, g.seen) for g in gaps] == [(2, 1)]

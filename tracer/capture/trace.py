@@ -38,6 +38,17 @@ class RateLimitGap:
         )
 
 
+def _counted_in_bucket(call: Call) -> bool:
+    """Whether GitHub counts the call in the bucket its response reports on.
+
+    Charged calls count in the installation's (or user's) bucket; app-JWT calls are not
+    charged to the installation but count in the app's own bucket.
+    """
+    if call.charged:
+        return True
+    return call.auth == "jwt" and call.status not in (None, 304) and call.route != "/rate_limit"
+
+
 class Trace:
     """An ordered list of :class:`Call` with the views the reports need."""
 
@@ -105,18 +116,24 @@ class Trace:
 
     # -- rate-limit cross-check ----------------------------------------------
     def ratelimit_gaps(self) -> list[RateLimitGap]:
-        """Compare ``x-ratelimit-used`` deltas with the charged calls seen in between.
+        """Compare ``x-ratelimit-used`` deltas with the calls seen in between, per bucket.
 
-        A rise larger than the charged calls the tracer recorded means calls on
-        that bucket went past the tracer (another client, or a missed one).
+        A rise larger than the calls the tracer recorded on that bucket means calls went
+        past the tracer (another client, or a missed one). A bucket is told apart by the
+        auth kind and the response's resource, limit and reset (the tokens of one
+        installation share one bucket; app-JWT calls count in the app's own).
         """
         gaps: list[RateLimitGap] = []
         last: dict[str, tuple[int, int]] = {}  # bucket -> (seq, used)
         seen: Counter[str] = Counter()
         for call in sorted(self.calls, key=lambda c: c.seq):
-            used = call.ratelimit.get("used")
-            bucket = f"{call.auth_id or 'anonymous'}/{call.ratelimit.get('resource', 'core')}"
-            if call.charged:
+            rl = call.ratelimit
+            used = rl.get("used")
+            if "reset" in rl:
+                bucket = f"{call.auth}/{rl.get('resource', 'core')}/{rl.get('limit', '?')}/{rl['reset']}"
+            else:
+                bucket = f"{call.auth_id or 'anonymous'}/{rl.get('resource', 'core')}"
+            if _counted_in_bucket(call):
                 seen[bucket] += 1
             if used is None or not str(used).isdigit():
                 continue
