@@ -14,7 +14,6 @@ to the rate limit (``"charged"``: ``GET /rate_limit``, 304 answers and app-JWT c
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,22 +188,16 @@ class BudgetBlock:
         self.where = where
         self.trace = Trace()
         self._tracer: Tracer | None = None
-        self._stack: ExitStack | None = None
 
     def __enter__(self) -> Trace:
-        tracer = Tracer()
-        self._stack = ExitStack()
-        self._stack.enter_context(tracer)
-        self._tracer = tracer
-        self.trace.calls = tracer.calls  # live view while the block runs
+        self._tracer = Tracer().__enter__()
+        self.trace.calls = self._tracer.calls  # live view while the block runs
         return self.trace
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        stack, tracer = self._stack, self._tracer
-        self._stack = self._tracer = None
-        if stack is not None:
-            stack.close()
+        tracer, self._tracer = self._tracer, None
         if tracer is not None:
+            tracer.__exit__(None, None, None)
             self.trace.calls = tracer.trace().calls
         if exc_type is None:
             check_all(self.trace, self.budgets, self.where)
