@@ -193,10 +193,10 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
     planned = [(s.event, s.handler, s.chroot) for s in steps]
     recorded = [(e.event, e.handler, e.chroot) for e in manifest.cassettes]
     if planned != recorded:
+        first = next((i for i, (a, b) in enumerate(zip(planned, recorded)) if a != b), min(len(planned), len(recorded)))
         raise DataError(
             f"{run}: the manifest lists {len(recorded)} handler invocations but {manifest.profile} "
-            f"with these knobs makes {len(planned)} (first difference at step "
-            f"{next((i + 1 for i, (a, b) in enumerate(zip(planned, recorded)) if a != b), min(len(planned), len(recorded)) + 1)}); "
+            f"with these knobs makes {len(planned)} (first difference at step {first + 1}); "
             f"re-record with: {record_command(manifest, run)}"
         )
     by_step = {e.step: e for e in manifest.cassettes}
