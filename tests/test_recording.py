@@ -203,3 +203,18 @@ def test_shipped_cassettes_replay_with_plain_vcrpy_and_requests():
             response = session.request(request["method"], request["uri"], data=request["body"])
             assert response.status_code == interaction["response"]["status"]["code"]
     assert cassette.all_played and cassette.play_count == entry.interactions
+
+
+def test_a_manifest_whose_knobs_do_not_match_its_cassettes(recorded, tmp_path, capsys):
+    run, _ = recorded
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for f in run.iterdir():
+        (bad / f.name).write_bytes(f.read_bytes())
+    manifest = yaml.safe_load((bad / "manifest.yaml").read_text())
+    manifest["knobs"]["chroots"] = 3
+    (bad / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    assert main(["replay", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "the manifest lists 25 handler invocations but packit-service@bc1f66bb with these knobs makes 34" in err
+    assert "re-record with: api-tracer record --profile packit-service@bc1f66bb --chroots 3" in err
