@@ -8,9 +8,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from tracer.capture.call import CATEGORIES, OTHER
+from tracer.datafile import parse_yaml
 from tracer.errors import DataError
 
 DEFAULT_RULES = "rules.yaml"
@@ -88,12 +88,7 @@ class Rules:
 
     @classmethod
     def parse(cls, text: str, source: str = "<rules>") -> Rules:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" line {where.line + 1}" if where else ""
-            raise DataError(f"{source}:{line} not valid YAML") from None
+        data = parse_yaml(text, source)
         if not isinstance(data, dict) or data.get("version") != 1:
             raise DataError(f"{source}: not a rules file (expected a mapping with 'version: 1')")
         unknown = set(data) - {"version", "call_sites", "routes"}

@@ -10,10 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from tracer.capture import CATEGORIES, Call
 from tracer.drift.compare import Cell, EventComparison, RunComparison
+from tracer.datafile import parse_yaml
 from tracer.errors import DataError
 
 FORMAT = "api-tracer/drift-explanations"
@@ -194,10 +194,7 @@ def load_explanations(path: str | Path | None = None) -> list[Explanation]:
         except OSError as exc:
             raise DataError(f"{p}: cannot read ({exc.strerror})") from None
         source = str(p)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataError(f"{source}: not YAML ({str(exc).splitlines()[0]})") from None
+    data = parse_yaml(text, source)
     return parse_explanations(data, source)
 
 

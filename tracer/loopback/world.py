@@ -60,8 +60,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from tracer.datafile import parse_yaml
 from tracer.errors import DataError
 from tracer.loopback.faults import Fault
 
@@ -215,13 +215,7 @@ class World:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise DataError(f"{path}: cannot read world file: {exc.strerror or exc}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1})" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise DataError(f"{path}: not valid YAML{where}: {problem}") from None
+        data = parse_yaml(text, str(path))
         return cls.from_dict(data, source=str(path), default_name=path.stem)
 
     @classmethod

@@ -15,40 +15,20 @@ from typing import IO, Any
 
 import yaml
 
+from tracer.datafile import one_line, read_yaml
 from tracer.errors import DataError
 
 try:  # libyaml is about 4x faster; fall back to the pure-Python classes
     from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 #: the cassette format version vcrpy writes and reads
 CASSETTE_FORMAT_VERSION = 1
 
 
-def load_yaml(path: str | os.PathLike[str]) -> Any:
-    """Parse one YAML file safely; :class:`DataError` names the file and what is wrong."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if not raw.strip():
-        raise DataError(f"{path}: file is empty")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
-    try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise DataError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+#: kept for the modules that read YAML through this one
+load_yaml = read_yaml
 
 
 def load_cassette(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -94,7 +74,7 @@ def write_cassette_atomic(path: str | os.PathLike[str], data: dict[str, Any]) ->
         try:
             dump_cassette(data, stream)
         except yaml.YAMLError as exc:
-            raise DataError(f"{path}: cannot serialise the cassette: {_one_line(exc)}") from exc
+            raise DataError(f"{path}: cannot serialise the cassette: {one_line(exc)}") from exc
 
     return _write_atomic(Path(path), write)
 
@@ -152,12 +132,3 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _one_line(exc: BaseException) -> str:
-    """A YAML error on one line: where (line, column) and what (PyYAML's messages span several)."""
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        return f"line {mark.line + 1}, column {mark.column + 1}: {what}"
-    return " ".join(str(exc).split())

@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from tracer.datafile import parse_yaml
 from tracer.errors import DataError, UsageError
 from tracer.model import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
 
@@ -214,12 +214,7 @@ _TOP_KEYS = {"format", "version", "name", "aliases", "commit", "date", "librarie
 
 def parse_profile(text: str, source: str = "<profile>") -> Profile:
     """Parse and validate profile YAML; every problem names the file and the key."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise DataError(f"{source}: not valid YAML{where}") from None
+    data = parse_yaml(text, source)
     if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
         raise DataError(f"{source}: not a worker profile (expected 'format: {PROFILE_FORMAT}')")
     if data.get("version") != 1:

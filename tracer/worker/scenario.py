@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from tracer.datafile import parse_yaml
 from tracer.errors import DataError
 from tracer.worker.events import PullRequestTarget
 from tracer.worker.profile import Knobs
@@ -69,11 +70,7 @@ def _read_template(path: str | Path | None) -> tuple[dict[str, Any], str]:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise DataError(f"{source}: cannot read world file ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"{source}: not valid YAML" + (f" (line {mark.line + 1})" if mark else "")) from None
+    data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise DataError(f"{source}: expected a loopback world mapping")
     return data, source
