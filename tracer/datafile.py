@@ -55,3 +55,15 @@ def read_yaml(path: str | os.PathLike[str]) -> Any:
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
     return parse_yaml(text, str(path))
+
+
+def check_header(data: Any, source: str, fmt: str, version: int, what: str) -> dict[str, Any]:
+    """``data`` as a mapping whose ``format`` is ``fmt`` and ``version`` is ``version``.
+
+    ``what`` names the kind of file in the error, e.g. "an api-tracer trace".
+    """
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise DataError(f"{source}: not {what} (expected format: {fmt})")
+    if data.get("version") != version:
+        raise DataError(f"{source}: unsupported {what.split()[-1]} version {data.get('version')!r} (expected {version})")
+    return data

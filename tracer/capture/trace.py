@@ -12,6 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
+from tracer.datafile import check_header
 from tracer.errors import DataError
 
 TRACE_FORMAT = "api-tracer/trace"
@@ -187,10 +188,7 @@ class Trace:
 
     @classmethod
     def from_json(cls, data: Any, source: str = "<trace>") -> Trace:
-        if not isinstance(data, dict) or data.get("format") != TRACE_FORMAT:
-            raise DataError(f"{source}: not an api-tracer trace (expected \"format\": \"{TRACE_FORMAT}\")")
-        if data.get("version") != TRACE_VERSION:
-            raise DataError(f"{source}: unsupported trace version {data.get('version')!r}")
+        check_header(data, source, TRACE_FORMAT, TRACE_VERSION, "an api-tracer trace")
         raw_calls = data.get("calls")
         if not isinstance(raw_calls, list):
             raise DataError(f"{source}: 'calls' must be a list")

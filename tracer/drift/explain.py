@@ -13,7 +13,7 @@ from typing import Any
 
 from tracer.capture import CATEGORIES, Call
 from tracer.drift.compare import Cell, EventComparison, RunComparison
-from tracer.datafile import parse_yaml
+from tracer.datafile import check_header, parse_yaml
 from tracer.errors import DataError
 
 FORMAT = "api-tracer/drift-explanations"
@@ -125,10 +125,7 @@ def _names(value: Any, key: str, where: str, allowed: Iterable[str] | None = Non
 
 def parse_explanations(data: Any, source: str) -> list[Explanation]:
     """Validate an explanations document (see ``explanations.yaml`` for the format)."""
-    if not isinstance(data, Mapping) or data.get("format") != FORMAT:
-        raise DataError(f"{source}: not a drift explanations file (expected format: {FORMAT})")
-    if data.get("version") != VERSION:
-        raise DataError(f"{source}: unsupported version {data.get('version')!r}")
+    check_header(data, source, FORMAT, VERSION, "a drift explanations file")
     entries = data.get("explanations")
     if not isinstance(entries, list):
         raise DataError(f"{source}: 'explanations' must be a list")

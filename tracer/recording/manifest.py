@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from tracer.datafile import check_header
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_yaml, write_text_atomic
 
@@ -60,10 +61,7 @@ class Manifest:
         if not path.is_file():
             raise DataError(f"{run}: not a recorded run (no {MANIFEST})")
         data = load_yaml(path)
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise DataError(f"{path}: not an api-tracer run manifest (expected format: {FORMAT})")
-        if data.get("version") != VERSION:
-            raise DataError(f"{path}: unsupported manifest version {data.get('version')!r}")
+        check_header(data, str(path), FORMAT, VERSION, "an api-tracer run manifest")
         for key, kind in (("profile", str), ("knobs", dict), ("cassettes", list)):
             if not isinstance(data.get(key), kind):
                 raise DataError(f"{path}: '{key}' is missing or not a {kind.__name__}")

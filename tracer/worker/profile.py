@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 
-from tracer.datafile import parse_yaml
+from tracer.datafile import check_header, parse_yaml
 from tracer.errors import DataError, UsageError
 from tracer.model import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
 
@@ -215,10 +215,7 @@ _TOP_KEYS = {"format", "version", "name", "aliases", "commit", "date", "librarie
 def parse_profile(text: str, source: str = "<profile>") -> Profile:
     """Parse and validate profile YAML; every problem names the file and the key."""
     data = parse_yaml(text, source)
-    if not isinstance(data, dict) or data.get("format") != PROFILE_FORMAT:
-        raise DataError(f"{source}: not a worker profile (expected 'format: {PROFILE_FORMAT}')")
-    if data.get("version") != 1:
-        raise DataError(f"{source}: unsupported profile version {data.get('version')!r} (expected 1)")
+    check_header(data, source, PROFILE_FORMAT, 1, "a worker profile")
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         raise DataError(f"{source}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_TOP_KEYS))})")
