@@ -17,8 +17,19 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 def shared_dir() -> Path:
     """``../shared`` beside the project; the test is skipped where it is absent."""
     if not SHARED.is_dir():
-        pytest.skip("../shared is not present")
+        pytest.skip(f"needs ../shared (the project's shared design and real data), absent at {SHARED}")
     return SHARED
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytester whose inner runs keep their files' test order.
+
+    The outer suite runs in random order (pytest-randomly); the inner sessions' output is
+    compared line by line, so they run in file order, as a user's plain pytest would.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    return pytester
 
 
 class _TinyHandler(BaseHTTPRequestHandler):

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from tracer.cli._paths import output_file
 from tracer.drift import build_report, load_explanations, render_json, render_text, select_runs
 from tracer.drift.measurement import Measurement
 from tracer.drift.verdict import check_tolerance
@@ -53,7 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                              " for the per-event figures and the verdict (default requests)")
     parser.add_argument("--format", choices=("plain", "github", "json"), default="plain",
                         help="plain text, GitHub markdown (for a PR comment) or JSON (default plain)")
-    parser.add_argument("--chart", metavar="FILE.png",
+    parser.add_argument("--chart", metavar="FILE.png", type=output_file,
                         help="also draw model and measured per category and per event (needs matplotlib)")
     parser.add_argument("--run", action="append", default=[], metavar="NAME",
                         help="only the run(s) of this name (repeatable)")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tracer.cli._paths import output_dir
 from tracer.errors import DataError, UsageError
 from tracer.recording.requre import convert_counted, output_path
 
@@ -19,7 +20,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "one per input file (same stem, .yaml). Secrets are scrubbed on the way.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help="requre YAML file")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output directory")
+    parser.add_argument("--out", required=True, type=output_dir, metavar="DIR", help="output directory")
     parser.set_defaults(func=run)
     return parser
 

@@ -44,6 +44,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from tracer.cli._paths import output_file
 from tracer.errors import UsageError
 from tracer.model import (
     CATEGORIES,
@@ -120,7 +121,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                       help="start from a published scenario (names: --scenarios)")
     what.add_argument("--format", choices=("plain", "github", "json"), default="plain",
                       help="output format (default plain)")
-    what.add_argument("--chart", metavar="FILE.png",
+    what.add_argument("--chart", metavar="FILE.png", type=output_file,
                       help="also draw the category pie and per-event bars (needs the charts extra)")
 
     scen = parser.add_argument_group("scenario")

@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from tracer.cli._paths import run_dir
 from tracer.errors import UsageError
 
 TARGETS = ("loopback", "github")
@@ -49,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "GITHUB_APP_PRIVATE_KEY_PATH, and --world naming the repository and pull request).",
     )
     parser.add_argument("--profile", required=True, help="packit-service@bc1f66bb (alias C) or packit-service@b828c3d7 (HEAD), or a profile file")
-    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="the run folder to write (replaced only once complete)")
+    parser.add_argument("--out", required=True, type=run_dir, metavar="DIR", help="the run folder to write (replaced only once complete)")
     parser.add_argument("--target", choices=TARGETS, default="loopback")
     parser.add_argument("--world", type=Path, metavar="FILE", help="world template (repository, PR, contributors)")
     parser.add_argument("--name", default="", help="the run's name in reports (default: the folder's name)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tracer.cli._paths import output_dir
 from tracer.cli._output import add_format, add_measure, print_json, render_trace
 
 
@@ -18,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "recorded one and the command that re-records the run.",
     )
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="a run folder, or a folder of runs")
-    parser.add_argument("--save", type=Path, metavar="DIR", help="also write each trace as DIR/NAME.trace.json")
+    parser.add_argument("--save", type=output_dir, metavar="DIR", help="also write each trace as DIR/NAME.trace.json")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
