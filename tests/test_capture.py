@@ -30,9 +30,9 @@ from tracer.errors import DataError
 API = "https://api.github.com"
 
 
-def get_package_config_from_repo(session: requests.Session) -> int:
+def get_package_config_from_repo(session: requests.Session, name: str = ".packit.yaml") -> int:
     """Named like packit's config lookup, so the call-site rule classifies its calls."""
-    return session.get(f"{API}/repos/o/r/contents/.packit.yaml").status_code
+    return session.get(f"{API}/repos/o/r/contents/{name}").status_code
 
 
 def test_routes_categories_and_charge(tiny_api):
@@ -47,7 +47,7 @@ def test_routes_categories_and_charge(tiny_api):
         ("GET /rate_limit", "other", False),
         ("POST /repos/{owner}/{repo}/check-runs", "set_status", True),
         ("GET /repos/{owner}/{repo}/branches/{branch}", "other", True),
-        ("GET /{rest+}", "other", True),
+        ("GET /gists/{gist_id}", "other", True),  # a template, never the id
     ]
     assert {c.handler for c in calls} == {"CoprBuildHandler"}
     assert {c.event for c in calls} == {"Submit Copr build"}
@@ -58,13 +58,15 @@ def test_routes_categories_and_charge(tiny_api):
 def test_call_site_rule_wins_over_route(tiny_api):
     s = requests.Session()
     with redirect_api(tiny_api.url), Tracer() as t:
-        get_package_config_from_repo(s)
-        s.get(f"{API}/repos/o/r/contents/.packit.yaml")
-    first, second = t.trace().calls
+        get_package_config_from_repo(s, "README.md")
+        s.get(f"{API}/repos/o/r/contents/README.md")
+        s.get(f"{API}/repos/o/r/contents/.packit.yaml", params={"ref": "main"})
+    first, second, third = t.trace().calls
     assert first.category == "load_packit_yaml"
     assert first.call_site == f"{__name__}.get_package_config_from_repo"
     assert second.category == "other"
-    assert first.route == second.route == "/repos/{owner}/{repo}/contents/{path+}"
+    assert third.category == "load_packit_yaml"  # a config read, whoever makes it (route rule)
+    assert first.route == second.route == third.route == "/repos/{owner}/{repo}/contents/{path+}"
     assert first.handler == NO_HANDLER  # calls outside any scope are kept
 
 

@@ -85,7 +85,7 @@ class CassetteReplay:
             stack.close()
             raise
         self._stack = stack
-        self.trace.calls = self._tracer.calls
+        self.trace = self._tracer.trace()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -94,10 +94,10 @@ class CassetteReplay:
         if stack is not None:
             stack.close()
         if tracer is not None:
-            self.trace.calls = tracer.trace().calls
+            self.trace = tracer.trace()
 
     def misses(self) -> list[Call]:
-        return [c for c in self.trace.calls if c.error and c.error.startswith(_MISS)]
+        return [c for c in self.trace.all_calls() if c.error and c.error.startswith(_MISS)]
 
     def message(self, where: str | None = None) -> str:
         misses = self.misses()

@@ -29,7 +29,9 @@ class Call:
     ``attempt`` is 1 for the first try and counts up for each retry.
     Credentials are never kept: ``auth`` is only their kind
     (``token``, ``jwt``, ``basic``, ``none``) and ``auth_id`` a short
-    one-way digest that tells rate-limit buckets apart.
+    one-way digest that tells rate-limit buckets apart. ``host`` is the
+    host asked; ``github`` is false for a host that is not GitHub's API
+    (such a call is kept apart: never in a category, never charged).
     """
 
     seq: int
@@ -50,6 +52,8 @@ class Call:
     auth_id: str | None = None
     ratelimit: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    host: str = "api.github.com"
+    github: bool = True
 
     @property
     def endpoint(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from types import CodeType, FrameType
 from fnmatch import fnmatchcase
@@ -17,6 +18,31 @@ _GHE_PREFIX = "/api/v3"
 
 # frame kinds
 _TRANSPORT_KIND, _OGR, _APP = 0, 1, 2
+
+#: a path segment that is an identifier: a number, a commit sha or a UUID
+_ID = re.compile(r"\d+|(?=[0-9a-f]*\d)[0-9a-f]{7,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+#: GitHub's leading path segments and the names of the parameters that follow them
+_NAMED = {"repos": ("{owner}", "{repo}"), "users": ("{username}",), "orgs": ("{org}",), "gists": ("{gist_id}",)}
+
+
+def path_template(path: str) -> str:
+    """A route template for a path no rule names: ``/repos/o/r/reactions/42`` →
+    ``/repos/{owner}/{repo}/reactions/{id}``; identifiers never show."""
+    segments = [s for s in path.split("/") if s]
+    out: list[str] = []
+    i = 0
+    while i < len(segments):
+        segment = segments[i]
+        names = _NAMED.get(segment) if i == 0 else None
+        out.append("{id}" if _ID.fullmatch(segment) else segment)
+        i += 1
+        if names:
+            out.extend(names[: len(segments) - i])
+            i += len(names)
+        elif segment == "contents" and i < len(segments):
+            out.append("{path+}")
+            break
+    return "/" + "/".join(out)
 
 
 class Classifier:
@@ -88,11 +114,20 @@ class Classifier:
             self._routes[cache_key] = found
         return found
 
+    def template(self, rule: RouteRule | None, url: str) -> str:
+        """The route template a call is shown under: its rule's, else one made from the path."""
+        if rule is not None and not rule.catch_all:
+            return rule.template
+        path = urlsplit(url).path or "/"
+        if path.startswith(_GHE_PREFIX + "/"):
+            path = path[len(_GHE_PREFIX) :]
+        return path_template(path)
+
     def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[str, str | None, str, bool]:
-        """(category, call site, route template, charged by rule) of one request."""
+        """(category, call site, route template, charged by rule) of one GitHub request."""
         site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
         rule = self.route(method, url)
-        route = rule.template if rule else (urlsplit(url).path or "/")
+        route = self.template(rule, url)
         if rule is not None and rule.final:
             category = rule.category or OTHER
         else:

@@ -1,16 +1,22 @@
-"""The one place that patches third-party code; every patch is undone on exit.
+"""The one place that patches third-party code.
 
-- ``requests.adapters.HTTPAdapter.send``: one *logical* call; the API base URL
-  redirect (api.github.com → loopback) happens here.
-- ``urllib3.connectionpool.HTTPConnectionPool._make_request``: one *physical*
-  attempt (retries by urllib3/ogr are attempts of one logical call).
+- ``requests.Session.request`` and ``requests.Session.send``: one *logical* call, seen at the
+  top of the requests stack, so it is seen whatever answers it below: a real adapter, an adapter
+  mock (responses, betamax, requests-mock's adapter), a replaced ``Session.send`` (requre,
+  requests-mock), a vcrpy cassette. ``send`` records only when called directly (not from a
+  traced ``request``), so a call is never seen twice.
+- ``requests.adapters.HTTPAdapter.send``: the API base URL redirect (api.github.com → loopback).
+- ``urllib3.connectionpool.HTTPConnectionPool._make_request``: one *physical* attempt (retries
+  by urllib3/ogr are attempts of one logical call) where a real transport sends them.
 - ``socket.socket.connect``/``connect_ex`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
-  PyGithub's throttling sleeps and ogr's retry back-offs, skipped only inside
-  :func:`no_throttle` (a context variable: never globally).
+  PyGithub's throttling sleeps and ogr's retry back-offs, skipped inside :func:`no_throttle`
+  (a context variable) or, process-wide, while :func:`skip_sleeps_everywhere` is held.
 
-Patches are installed while at least one user (a tracer, a redirect, a
-no-throttle block) needs them, reference-counted.
+Patches are installed while at least one user (a tracer, a redirect, a no-throttle block)
+needs them, reference-counted, in any order with mock libraries: a wrapper is marked, never
+wrapped twice, and removed only if it is still the attribute's value; one that a mock saved
+and later restored stays in place and passes calls straight through while nobody listens.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 import requests.adapters
+import requests.structures
 import urllib3.connectionpool
 import urllib3.util.retry
 
 GITHUB_API = "https://api.github.com"
 _GITHUB_API_443 = "https://api.github.com:443"
+#: the attribute that marks our wrappers and holds what they wrap
+_WRAPS = "__api_tracer_wraps__"
 
 
 @dataclass(slots=True)
@@ -46,7 +56,12 @@ class Attempt:
 
 @dataclass(slots=True)
 class LogicalCall:
-    """A request as the client made it, with the attempts it took."""
+    """A request as the client made it, with the attempts it took.
+
+    ``attempts`` are the physical attempts a real transport (urllib3) sent; when something
+    above the transport answered (a mock, a replaced ``send``), :func:`_finish` makes the one
+    attempt from the response that came back.
+    """
 
     method: str
     url: str
@@ -61,8 +76,9 @@ Listener = Callable[[LogicalCall], None]
 _lock = threading.RLock()
 _users = 0
 _listeners: list[Listener] = []
-_originals: dict[str, Any] = {}
+_installed: list[tuple[Any, str, Any]] = []  # (owner, attribute, our wrapper)
 _redirects: list[str] = []  # stack; the last one wins
+_sleepless = 0  # holders of skip_sleeps_everywhere()
 _current: contextvars.ContextVar[LogicalCall | None] = contextvars.ContextVar(
     "api_tracer_logical_call", default=None
 )
@@ -81,68 +97,149 @@ def _rewrite(url: str) -> str:
     return url
 
 
-def _send(self: requests.adapters.HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-    original_url = request.url or ""
-    target = _rewrite(original_url)
-    if not _listeners:
+def _clean(url: str) -> str:
+    return url.replace(":443/", "/", 1) if ":443/" in url else url
+
+
+# -- the logical call: Session.request / Session.send ---------------------------------------------
+def _finish(call: LogicalCall, response: Any, error: BaseException | None, start: float) -> None:
+    """Complete ``call`` from what came back, tell the listeners, drop the frame."""
+    prepared = getattr(response, "request", None)
+    if isinstance(prepared, requests.PreparedRequest) and prepared.url:
+        # the request as it was really sent: params, session headers and auth merged in
+        call.method = prepared.method or call.method
+        call.url = _clean(prepared.url)
+        call.headers = prepared.headers
+    elif isinstance(call.headers, tuple):
+        session_headers, given = call.headers
+        call.headers = requests.structures.CaseInsensitiveDict(session_headers)
+        call.headers.update(given or {})
+    if not call.attempts:
+        elapsed = (time.perf_counter() - start) * 1000
+        if response is not None:
+            call.attempts.append(Attempt(getattr(response, "status_code", None), getattr(response, "headers", {}), elapsed))
+        else:
+            reason = f"{type(error).__name__}: {error}" if error is not None else "no request was sent"
+            call.attempts.append(Attempt(None, {}, elapsed, reason))
+    for listener in list(_listeners):
+        listener(call)
+    call.frame = None
+
+
+def _wrap_request(original: Any) -> Any:
+    def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _listeners or _current.get() is not None:
+            return original(self, method, url, *args, **kwargs)
+        # (session headers, the call's headers): merged in _finish only if no prepared request
+        # comes back with the response
+        given = kwargs.get("headers") if "headers" in kwargs else (args[2] if len(args) > 2 else None)
+        call = LogicalCall(str(method).upper(), _clean(str(url)), (self.headers, given), sys._getframe(1))
+        token = _current.set(call)
+        start = time.perf_counter()
+        response = error = None
+        try:
+            response = original(self, method, url, *args, **kwargs)
+            return response
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _current.reset(token)
+            _finish(call, response, error, start)
+
+    return request
+
+
+def _wrap_send(original: Any) -> Any:
+    def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        if not _listeners or _current.get() is not None:
+            return original(self, request, **kwargs)
+        call = LogicalCall(request.method or "GET", _clean(request.url or ""), request.headers, sys._getframe(1))
+        token = _current.set(call)
+        start = time.perf_counter()
+        response = error = None
+        try:
+            response = original(self, request, **kwargs)
+            return response
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _current.reset(token)
+            _finish(call, response, error, start)
+
+    return send
+
+
+# -- transport: redirect and physical attempts ----------------------------------------------------
+def _wrap_adapter_send(original: Any) -> Any:
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        original_url = request.url or ""
+        target = _rewrite(original_url)
         if target is original_url:
-            return _originals["send"](self, request, *args, **kwargs)
+            return original(self, request, *args, **kwargs)
         request.url = target
         try:
-            return _originals["send"](self, request, *args, **kwargs)
+            return original(self, request, *args, **kwargs)
         finally:
             request.url = original_url
-    call = LogicalCall(request.method or "GET", original_url.replace(":443/", "/", 1), request.headers, sys._getframe(1))
-    token = _current.set(call)
-    request.url = target
-    try:
-        return _originals["send"](self, request, *args, **kwargs)
-    finally:
-        request.url = original_url
-        _current.reset(token)
-        for listener in list(_listeners):
-            listener(call)
-        call.frame = None
+
+    return send
 
 
-def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-    call = _current.get()
-    if call is None:
-        return _originals["make_request"](self, conn, method, url, *args, **kwargs)
-    start = time.perf_counter()
-    try:
-        response = _originals["make_request"](self, conn, method, url, *args, **kwargs)
-    except BaseException as exc:
-        call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
-        raise
-    call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
-    return response
+def _wrap_make_request(original: Any) -> Any:
+    def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        call = _current.get()
+        if call is None:
+            return original(self, conn, method, url, *args, **kwargs)
+        start = time.perf_counter()
+        try:
+            response = original(self, conn, method, url, *args, **kwargs)
+        except BaseException as exc:
+            call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
+            raise
+        call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
+        return response
+
+    return _make_request
 
 
-def _defer_request(self: Any, verb: str) -> None:
-    if _skip_sleeps.get():
-        return
-    _originals["defer"](self, verb)
+# -- sleeps ---------------------------------------------------------------------------------------
+def _sleeps_skipped() -> bool:
+    return _sleepless > 0 or _skip_sleeps.get()
 
 
-def _retry_sleep(self: Any, response: Any = None) -> None:
-    if _skip_sleeps.get():
-        return
-    _originals["retry_sleep"](self, response)
+def _wrap_defer(original: Any) -> Any:
+    def defer(self: Any, verb: str) -> None:
+        if not _sleeps_skipped():
+            original(self, verb)
+
+    return defer
 
 
-def _targets() -> list[tuple[str, Any, str, Any]]:
-    targets: list[tuple[str, Any, str, Any]] = [
-        ("send", requests.adapters.HTTPAdapter, "send", _send),
-        ("make_request", urllib3.connectionpool.HTTPConnectionPool, "_make_request", _make_request),
-        ("retry_sleep", urllib3.util.retry.Retry, "sleep", _retry_sleep),
+def _wrap_retry_sleep(original: Any) -> Any:
+    def sleep(self: Any, response: Any = None) -> None:
+        if not _sleeps_skipped():
+            original(self, response)
+
+    return sleep
+
+
+# -- installing -----------------------------------------------------------------------------------
+def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    targets: list[tuple[Any, str, Callable[[Any], Any]]] = [
+        (requests.Session, "request", _wrap_request),
+        (requests.Session, "send", _wrap_send),
+        (requests.adapters.HTTPAdapter, "send", _wrap_adapter_send),
+        (urllib3.connectionpool.HTTPConnectionPool, "_make_request", _wrap_make_request),
+        (urllib3.util.retry.Retry, "sleep", _wrap_retry_sleep),
     ]
     try:
         from github.Requester import Requester
     except ImportError:  # pragma: no cover - PyGithub comes with ogr
         return targets
     if hasattr(Requester, "_Requester__deferRequest"):
-        targets.append(("defer", Requester, "_Requester__deferRequest", _defer_request))
+        targets.append((Requester, "_Requester__deferRequest", _wrap_defer))
     return targets
 
 
@@ -150,9 +247,14 @@ def _acquire() -> None:
     global _users
     with _lock:
         if _users == 0:
-            for name, owner, attr, replacement in _targets():
-                _originals[name] = owner.__dict__[attr]
-                setattr(owner, attr, replacement)
+            for owner, attr, wrap in _targets():
+                current = owner.__dict__[attr]
+                if getattr(current, _WRAPS, None) is not None:
+                    continue  # ours, restored by a mock that had saved it: it is in place already
+                wrapper = wrap(current)
+                setattr(wrapper, _WRAPS, current)
+                setattr(owner, attr, wrapper)
+                _installed.append((owner, attr, wrapper))
         _users += 1
 
 
@@ -161,8 +263,17 @@ def _release() -> None:
     with _lock:
         _users -= 1
         if _users == 0:
-            for name, owner, attr, _ in _targets():
-                setattr(owner, attr, _originals.pop(name))
+            while _installed:
+                owner, attr, wrapper = _installed.pop()
+                if owner.__dict__.get(attr) is wrapper:
+                    setattr(owner, attr, getattr(wrapper, _WRAPS))
+                # else: a mock installed itself over us and will put our wrapper back when it
+                # stops; the wrapper passes calls through while nobody listens
+
+
+def installed() -> bool:
+    """Whether the patches are in place (for tests and diagnostics)."""
+    return _users > 0
 
 
 @contextmanager
@@ -211,8 +322,24 @@ def no_throttle() -> Iterator[None]:
         _release()
 
 
+@contextmanager
+def skip_sleeps_everywhere() -> Iterator[None]:
+    """Skip the same sleeps in every thread of the process while inside (a tracer records
+    every thread, so its runs skip the throttle in every thread it sees)."""
+    global _sleepless
+    _acquire()
+    with _lock:
+        _sleepless += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _sleepless -= 1
+        _release()
+
+
 def throttle_skipped() -> bool:
-    return _skip_sleeps.get()
+    return _sleeps_skipped()
 
 
 class NetworkBlockedError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -10,6 +11,7 @@ from typing import Any
 
 
 from tracer.capture.call import CATEGORIES, OTHER
+from tracer.capture.hosts import Hosts, parse_host
 from tracer.datafile import parse_yaml
 from tracer.errors import DataError
 
@@ -27,7 +29,11 @@ class SiteRule:
 
 @dataclass(frozen=True)
 class RouteRule:
-    """A route rule: ``METHOD /template/{param}`` (``{param+}`` spans slashes)."""
+    """A route rule: ``METHOD /template/{param}`` (``{param+}`` spans slashes).
+
+    ``params`` narrows the rule to some values of a parameter (``path: [.packit.yaml, ...]``)
+    while the template stays the endpoint's own.
+    """
 
     method: str
     template: str
@@ -35,18 +41,24 @@ class RouteRule:
     charged: bool
     regex: re.Pattern[str]
     final: bool = False  # the route's category wins over call-site rules
+    catch_all: bool = False  # a fallback such as ``GET /{rest+}``: shown as the call's own template
 
     @property
     def route(self) -> str:
         return f"{self.method} {self.template}"
 
 
-def compile_template(template: str) -> re.Pattern[str]:
-    """``/repos/{owner}/{repo}`` → a regex matching a URL path."""
+def compile_template(template: str, params: dict[str, list[str]] | None = None) -> re.Pattern[str]:
+    """``/repos/{owner}/{repo}`` → a regex matching a URL path; ``params`` lists the only values
+    a parameter may take."""
     out, pos = [], 0
     for m in _PARAM.finditer(template):
         out.append(re.escape(template[pos : m.start()]))
-        out.append(".+" if m.group(2) else "[^/]+")
+        allowed = (params or {}).get(m.group(1))
+        if allowed:
+            out.append("(?:" + "|".join(re.escape(v) for v in allowed) + ")")
+        else:
+            out.append(".+" if m.group(2) else "[^/]+")
         pos = m.end()
     out.append(re.escape(template[pos:]))
     return re.compile("".join(out) + r"\Z")
@@ -54,13 +66,22 @@ def compile_template(template: str) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class Rules:
-    """Call-site rules (tried first) and route rules, in priority order."""
+    """Call-site rules (tried first) and route rules, in priority order; GitHub API hosts and
+    the names of other hosts."""
 
     sites: tuple[SiteRule, ...]
     routes: tuple[RouteRule, ...]
     sources: tuple[str, ...] = ()
+    github_hosts: tuple[tuple[str, str], ...] = ()
+    host_labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def hosts(self) -> Hosts:
+        """The GitHub API hosts these rules name (api.github.com when none) and host labels."""
+        return Hosts(self.github_hosts, self.host_labels) if self.github_hosts else Hosts(labels=self.host_labels)
 
     @classmethod
+    @functools.cache
     def default(cls) -> Rules:
         text = resources.files("tracer.capture").joinpath(DEFAULT_RULES).read_text()
         return cls.parse(text, source=f"tracer/capture/{DEFAULT_RULES}")
@@ -84,6 +105,8 @@ class Rules:
             self.sites + fallback.sites,
             self.routes + fallback.routes,
             self.sources + fallback.sources,
+            tuple(dict.fromkeys(fallback.github_hosts + self.github_hosts)),
+            self.host_labels + fallback.host_labels,
         )
 
     @classmethod
@@ -91,7 +114,7 @@ class Rules:
         data = parse_yaml(text, source)
         if not isinstance(data, dict) or data.get("version") != 1:
             raise DataError(f"{source}: not a rules file (expected a mapping with 'version: 1')")
-        unknown = set(data) - {"version", "call_sites", "routes"}
+        unknown = set(data) - {"version", "call_sites", "routes", "github_hosts", "host_labels"}
         if unknown:
             raise DataError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
         sites = tuple(
@@ -102,7 +125,21 @@ class Rules:
             _route_rule(raw, f"{source}: routes[{i}]")
             for i, raw in enumerate(_list(data, "routes", source))
         )
-        return cls(sites, routes, (source,))
+        return cls(sites, routes, (source,), _github_hosts(data, source), _host_labels(data, source))
+
+
+def _github_hosts(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    value = data.get("github_hosts") or []
+    if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
+        raise DataError(f"{source}: 'github_hosts' must be a list of hosts such as github.example.com/api/v3")
+    return tuple(dict.fromkeys(parse_host(h, f"{source}: github_hosts") for h in value))
+
+
+def _host_labels(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    value = data.get("host_labels") or {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise DataError(f"{source}: 'host_labels' must map host globs to names (api.testing-farm.io: Testing Farm)")
+    return tuple((k.lower(), v) for k, v in value.items())
 
 
 def _list(data: dict[str, Any], key: str, source: str) -> list[Any]:
@@ -133,8 +170,8 @@ def _site_rule(raw: Any, where: str) -> SiteRule:
 
 
 def _route_rule(raw: Any, where: str) -> RouteRule:
-    if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged", "final"}:
-        raise DataError(f"{where}: a route rule has 'route', 'category', 'charged' and 'final' only")
+    if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged", "final", "params"}:
+        raise DataError(f"{where}: a route rule has 'route', 'category', 'charged', 'final' and 'params' only")
     route = raw.get("route")
     parts = route.split(" ") if isinstance(route, str) else []
     if len(parts) != 2 or not parts[0].isupper() or not parts[1].startswith("/"):
@@ -144,4 +181,11 @@ def _route_rule(raw: Any, where: str) -> RouteRule:
         if not isinstance(value, bool):
             raise DataError(f"{where}: '{name}' must be true or false")
     category = _category(raw, where, required=final)
-    return RouteRule(parts[0], parts[1], category, charged, compile_template(parts[1]), final)
+    params = raw.get("params") or {}
+    names = {m.group(1) for m in _PARAM.finditer(parts[1])}
+    if not isinstance(params, dict) or not all(
+        k in names and isinstance(v, list) and v and all(isinstance(x, str) for x in v) for k, v in params.items()
+    ):
+        raise DataError(f"{where}: 'params' must map parameters of the route to lists of values, e.g. path: [.packit.yaml]")
+    catch_all = parts[1].endswith("{rest+}")  # "anything else": shown as the call's own template
+    return RouteRule(parts[0], parts[1], category, charged, compile_template(parts[1], params), final, catch_all)

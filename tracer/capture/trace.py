@@ -12,6 +12,8 @@ from typing import Any
 from tabulate import tabulate
 
 from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
+from tracer.capture.hosts import Hosts
+from tracer.capture.rules import Rules
 from tracer.datafile import check_header
 from tracer.errors import DataError
 
@@ -47,14 +49,22 @@ def _counted_in_bucket(call: Call) -> bool:
     """
     if call.charged:
         return True
-    return call.auth == "jwt" and call.status not in (None, 304) and call.route != "/rate_limit"
+    return call.github and call.auth == "jwt" and call.status not in (None, 304) and call.route != "/rate_limit"
 
 
 class Trace:
-    """An ordered list of :class:`Call` with the views the reports need."""
+    """An ordered list of :class:`Call` with the views the reports need.
+
+    ``calls`` are the GitHub API calls, the ones every count and category is about;
+    ``elsewhere`` holds the calls to other hosts, kept and reported per host apart
+    (:meth:`other_hosts`), never in a category, never charged.
+    """
 
     def __init__(self, calls: Iterable[Call] = ()) -> None:
-        self.calls: list[Call] = list(calls)
+        self.calls: list[Call] = []
+        self.elsewhere: list[Call] = []
+        for call in calls:
+            (self.calls if call.github else self.elsewhere).append(call)
 
     def __len__(self) -> int:
         return len(self.calls)
@@ -63,14 +73,20 @@ class Trace:
         return iter(self.calls)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Trace) and self.calls == other.calls
+        return isinstance(other, Trace) and self.calls == other.calls and self.elsewhere == other.elsewhere
 
     def __add__(self, other: Trace) -> Trace:
-        return Trace(self.calls + other.calls)
+        return Trace(self.all_calls() + other.all_calls())
+
+    def all_calls(self) -> list[Call]:
+        """GitHub calls and calls to other hosts, in the order they were made."""
+        if not self.elsewhere:
+            return list(self.calls)
+        return sorted(self.calls + self.elsewhere, key=lambda c: c.seq)
 
     # -- selections ----------------------------------------------------------
     def where(self, predicate: Callable[[Call], bool]) -> Trace:
-        return Trace(c for c in self.calls if predicate(c))
+        return Trace(c for c in self.all_calls() if predicate(c))
 
     def measured(self, measure: str = "requests") -> Trace:
         """All requests, or only those charged to the rate limit."""
@@ -115,6 +131,18 @@ class Trace:
     def handlers(self) -> list[str]:
         return list(dict.fromkeys(c.handler for c in self.calls))
 
+    def other_hosts(self, hosts: Hosts | None = None) -> dict[str, int]:
+        """Requests to hosts that are not GitHub's API, by the host's name (``Testing Farm: 12``)."""
+        names = hosts or Rules.default().hosts
+        return dict(Counter(names.label(c.host) for c in self.elsewhere).most_common())
+
+    def other_hosts_line(self, hosts: Hosts | None = None) -> str:
+        """``other hosts (not GitHub, never charged): Testing Farm 12, Copr 3``, or "" if none."""
+        counts = self.other_hosts(hosts)
+        if not counts:
+            return ""
+        return "other hosts (not GitHub, never charged): " + ", ".join(f"{k} {n}" for k, n in counts.items())
+
     # -- rate-limit cross-check ----------------------------------------------
     def ratelimit_gaps(self) -> list[RateLimitGap]:
         """Compare ``x-ratelimit-used`` deltas with the calls seen in between, per bucket.
@@ -156,7 +184,9 @@ class Trace:
             rows.append([key, *cats.values(), sum(cats.values())])
         totals = self.categories(measure)
         rows.append(["total", *totals.values(), sum(totals.values())])
-        return tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
+        table = tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
+        other = self.other_hosts_line()
+        return f"{table}\n{other}" if other else table
 
     def endpoint_table(self, fmt: str = "simple") -> str:
         counts = self.count_by("endpoint", "category")
@@ -174,6 +204,7 @@ class Trace:
             "handlers": self.nested("handler"),
             "events": self.nested("event"),
             "endpoints": dict(self.count_by("endpoint").most_common()),
+            "other_hosts": self.other_hosts(),
         }
 
     # -- JSON ----------------------------------------------------------------
@@ -183,7 +214,7 @@ class Trace:
             "version": TRACE_VERSION,
             **({"meta": meta} if meta else {}),
             "summary": self.summary(),
-            "calls": [c.to_dict() for c in self.calls],
+            "calls": [c.to_dict() for c in self.all_calls()],
         }
 
     @classmethod

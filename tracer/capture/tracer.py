@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import itertools
 import threading
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from tracer.capture import patches
-from tracer.capture.call import AUTH, NO_HANDLER, Call
+from tracer.capture.call import NO_HANDLER, OTHER, Call
+from tracer.capture.charging import is_charged
 from tracer.capture.classify import Classifier
+from tracer.capture.hosts import Hosts, host_of
 from tracer.capture.rules import Rules
 from tracer.capture.scope import current_scope
 from tracer.capture.trace import Trace
@@ -48,20 +51,30 @@ def _ratelimit(headers: Any) -> dict[str, str]:
 
 
 class Tracer:
-    """Records every GitHub request made (in any thread) while it is active.
+    """Records every HTTP request made through ``requests`` (in any thread) while it is active.
 
     >>> with Tracer() as t, handler("CoprBuildHandler", event="PR is updated"):
     ...     project.get_pr(1)
     >>> t.trace().totals()
 
-    ``skip_sleeps`` skips PyGithub's throttle and ogr's retry back-offs in the
-    context that activated the tracer (other contexts are untouched).
+    Calls to GitHub API hosts (``api.github.com``, plus the rules' ``github_hosts`` and
+    ``hosts``, e.g. ``"github.example.com/api/v3"``) are classified and may be charged; calls
+    to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
+    ogr's retry back-offs in every thread while the tracer is active.
     """
 
-    def __init__(self, rules: Rules | str | Path | None = None, *, skip_sleeps: bool = True) -> None:
+    def __init__(
+        self,
+        rules: Rules | str | Path | None = None,
+        *,
+        hosts: Iterable[str] | Hosts | None = None,
+        skip_sleeps: bool = True,
+    ) -> None:
         if isinstance(rules, (str, Path)):
             rules = Rules.load(rules)
         self.classifier = Classifier(rules)
+        base = self.classifier.rules.hosts
+        self.hosts = hosts if isinstance(hosts, Hosts) else base.with_github(hosts or (), "Tracer(hosts=...)")
         self.skip_sleeps = skip_sleeps
         self.calls: list[Call] = []
         self._seq = itertools.count(1)
@@ -73,7 +86,7 @@ class Tracer:
         stack = ExitStack()
         stack.enter_context(patches.listening(self._record))
         if self.skip_sleeps:
-            stack.enter_context(patches.no_throttle())
+            stack.enter_context(patches.skip_sleeps_everywhere())
         self._stack = stack
         return self
 
@@ -84,7 +97,13 @@ class Tracer:
 
     def _record(self, call: patches.LogicalCall) -> None:
         scope = current_scope()
-        category, site, route, rule_charged = self.classifier.classify(call.method, call.url, call.frame)
+        github = self.hosts.is_github(call.url)
+        if github:
+            category, site, route, rule_charged = self.classifier.classify(call.method, call.url, call.frame)
+        else:
+            _, site = self.classifier.call_site(call.frame)
+            category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
+        host = host_of(call.url)
         auth, auth_id = auth_of(call.headers)
         attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
         with self._lock:
@@ -98,7 +117,10 @@ class Tracer:
                         url=call.url,
                         route=route,
                         category=category,
-                        charged=rule_charged and status is not None and status != 304 and auth != "jwt" and category != AUTH,
+                        charged=is_charged(
+                            github=github, rule_charged=rule_charged, status=status, auth=auth,
+                            category=category, headers=attempt.headers,
+                        ),
                         status=status,
                         handler=scope.handler if scope else NO_HANDLER,
                         event=scope.event if scope else None,
@@ -111,6 +133,8 @@ class Tracer:
                         auth_id=auth_id,
                         ratelimit=_ratelimit(attempt.headers),
                         error=attempt.error,
+                        host=host,
+                        github=github,
                     )
                 )
 

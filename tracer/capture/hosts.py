@@ -1,0 +1,100 @@
+"""Which hosts are GitHub's API, and what to call the others.
+
+Only calls to a GitHub API host count in the model's categories and in what is charged to
+the rate limit; calls to any other host (Testing Farm, Copr, Bodhi, ...) are kept in a trace
+and reported per host apart. ``api.github.com`` is GitHub by default; a GitHub Enterprise
+Server is added as ``HOST[:PORT][/PREFIX]`` (``github.example.com/api/v3``): with a prefix,
+only paths under it are API calls. The names of other hosts are data (``host_labels`` in the
+rules file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from tracer.errors import DataError
+
+DEFAULT_GITHUB_HOSTS: tuple[str, ...] = ("api.github.com",)
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def host_of(url: str) -> str:
+    """``https://API.github.com:443/x`` → ``api.github.com``; a non-default port is kept."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) != port:
+        host = f"{host}:{port}"
+    return host
+
+
+def parse_host(spec: str, source: str = "hosts") -> tuple[str, str]:
+    """``github.example.com/api/v3`` → (``github.example.com``, ``/api/v3``); one-line error if bad."""
+    text = spec.strip()
+    if "://" in text:
+        parts = urlsplit(text)
+        text = (parts.netloc + parts.path).rstrip("/")
+    host, _, prefix = text.partition("/")
+    if not host or any(c.isspace() for c in text) or "@" in host:
+        raise DataError(f"{source}: {spec!r} is not a host (expected HOST[:PORT][/PATH], e.g. github.example.com/api/v3)")
+    host = host.lower()
+    if host.endswith(":443"):
+        host = host[: -len(":443")]
+    return host, ("/" + prefix.strip("/")) if prefix.strip("/") else ""
+
+
+@dataclass(frozen=True)
+class Hosts:
+    """The GitHub API hosts (``host`` → path prefix, "" for the whole host) and host labels."""
+
+    github: tuple[tuple[str, str], ...] = tuple((h, "") for h in DEFAULT_GITHUB_HOSTS)
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, github: Iterable[str] = DEFAULT_GITHUB_HOSTS, labels: Mapping[str, str] | None = None,
+           source: str = "hosts") -> Hosts:
+        if isinstance(github, str):
+            github = [github]
+        parsed = tuple(dict.fromkeys(parse_host(h, source) for h in github))
+        return cls(parsed, tuple((labels or {}).items()))
+
+    def with_github(self, extra: Iterable[str], source: str = "hosts") -> Hosts:
+        """These hosts plus ``extra`` GitHub hosts (e.g. a ``--github-host`` flag)."""
+        if isinstance(extra, str):
+            extra = [extra]
+        added = tuple(parse_host(h, source) for h in extra)
+        return Hosts(tuple(dict.fromkeys(self.github + added)), self.labels)
+
+    def is_github(self, url: str) -> bool:
+        return _is_github(self.github, url)
+
+    def label(self, host: str) -> str:
+        """The name a report gives a host: its label if the rules name it, else the host."""
+        for pattern, name in self.labels:
+            if fnmatchcase(host, pattern):
+                return name
+        return host
+
+    @property
+    def names(self) -> list[str]:
+        return [host + prefix for host, prefix in self.github]
+
+
+@lru_cache(maxsize=4096)
+def _is_github(github: tuple[tuple[str, str], ...], url: str) -> bool:
+    host = host_of(url)
+    for name, prefix in github:
+        if host == name:
+            if not prefix:
+                return True
+            path = urlsplit(url).path
+            if path == prefix or path.startswith(prefix + "/"):
+                return True
+    return False
