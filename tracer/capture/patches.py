@@ -22,6 +22,7 @@ and later restored stays in place and passes calls straight through while nobody
 from __future__ import annotations
 
 import contextvars
+import functools
 import re
 import socket
 import sys
@@ -251,7 +252,9 @@ def _acquire() -> None:
                 current = owner.__dict__[attr]
                 if getattr(current, _WRAPS, None) is not None:
                     continue  # ours, restored by a mock that had saved it: it is in place already
-                wrapper = wrap(current)
+                # named as what it wraps: libraries that patch by dotted path (requre) check
+                # ``__module__`` before they replace an attribute
+                wrapper = functools.update_wrapper(wrap(current), current)
                 setattr(wrapper, _WRAPS, current)
                 setattr(owner, attr, wrapper)
                 _installed.append((owner, attr, wrapper))

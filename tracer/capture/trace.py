@@ -184,9 +184,7 @@ class Trace:
             rows.append([key, *cats.values(), sum(cats.values())])
         totals = self.categories(measure)
         rows.append(["total", *totals.values(), sum(totals.values())])
-        table = tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
-        other = self.other_hosts_line()
-        return f"{table}\n{other}" if other else table
+        return tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
 
     def endpoint_table(self, fmt: str = "simple") -> str:
         counts = self.count_by("endpoint", "category")

@@ -36,6 +36,7 @@ def render_trace(trace: Trace, fmt: str, title: str, measure: str = "requests") 
     parts = [
         heading(title),
         f"{trace.requests} requests ({trace.logical} logical calls), {trace.charged} charged to the rate limit",
+        *([trace.other_hosts_line()] if trace.elsewhere else []),
         "",
         trace.table("handler", tf, measure),
         "",

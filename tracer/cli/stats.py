@@ -19,6 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--rules", action="append", default=[], metavar="FILE", help="extra classification rules (YAML)")
+    parser.add_argument(
+        "--github-host", action="append", default=[], metavar="HOST[/PREFIX]",
+        help="another GitHub API host, e.g. a GitHub Enterprise Server github.example.com/api/v3 "
+        "(api.github.com always is one); calls to other hosts are reported apart, never charged",
+    )
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -27,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     rules = Rules.load(*args.rules) if args.rules else None
-    trace = trace_from_cassettes(args.paths, rules)
+    trace = trace_from_cassettes(args.paths, rules, args.github_host)
     if args.format == "json":
         print_json(trace.to_json(paths=[str(p) for p in args.paths]))
     else:

@@ -119,6 +119,7 @@ def run_json(run: RunComparison, tolerance: float) -> dict[str, Any]:
         "limits": [{"rate_limit": row.rate_limit, "model": _ceiling(row.model), "measured": _ceiling(row.measured)}
                    for row in run.limits],
         "outside_model": _groups(run.outside_model),
+        "other_hosts": m.trace.other_hosts(),
         "figures": len(run.figures()),
         "drifted": [
             {"event": c.event, "category": c.category, "model": c.model, "measured": c.measured,
@@ -310,6 +311,9 @@ def _limits_table(w: _Writer, run: RunComparison) -> None:
 
 
 def _outside_table(w: _Writer, run: RunComparison) -> None:
+    other_hosts = run.measurement.trace.other_hosts_line()
+    if other_hosts:
+        w.text(other_hosts[0].upper() + other_hosts[1:] + ".")
     if not run.outside_model:
         w.text("Calls outside the model's four categories: none.")
         return

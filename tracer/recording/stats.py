@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
-from tracer.capture import AUTH, NO_HANDLER, OTHER, Call, Classifier, Rules, Trace
+from tracer.capture import NO_HANDLER, OTHER, Call, Classifier, Rules, Trace
+from tracer.capture.charging import header, is_charged
+from tracer.capture.hosts import host_of
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import MANIFEST, Manifest
+from tracer.recording.retries import RETRIED_STATUSES, RETRIES
 from tracer.recording.secrets import AUTH_KIND_HEADER
-
-
-def _header(headers: dict[str, Any], name: str) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) and value else value
-    return None
 
 
 def _files(paths: list[str | Path]) -> list[tuple[Path, Manifest | None]]:
@@ -41,46 +37,70 @@ def _files(paths: list[str | Path]) -> list[tuple[Path, Manifest | None]]:
     return found
 
 
-def trace_from_cassettes(paths: list[str | Path], rules: Rules | None = None) -> Trace:
+def trace_from_cassettes(
+    paths: list[str | Path], rules: Rules | None = None, hosts: Iterable[str] = ()
+) -> Trace:
     """A :class:`Trace` of the interactions recorded in cassettes (a file, a run, a folder).
 
-    Route templates come from the rules; categories from the call sites the run's
-    manifest kept when it was recorded, else from the route rules alone.
+    Route templates come from the rules; categories from the call sites the run's manifest
+    kept when it was recorded, else from the route rules alone. Hosts and what is charged follow
+    the same rules as live tracing (:mod:`tracer.capture.charging`); consecutive identical
+    requests answered with a status ogr's retry sends again are attempts of one logical call,
+    as a replay counts them.
     """
     classifier = Classifier(rules)
+    github_hosts = classifier.rules.hosts.with_github(hosts, "--github-host")
     calls: list[Call] = []
+    logical = 0
     for path, manifest in _files(paths):
         entry = next((e for e in manifest.cassettes if e.file == path.name), None) if manifest else None
         interactions = load_cassette(path)["interactions"]
         kept = entry.categories if entry and len(entry.categories) == len(interactions) else None
+        previous: tuple[str, str, int | None] | None = None
+        attempt = 1
         for i, interaction in enumerate(interactions):
             request, response = interaction["request"], interaction["response"]
             method, uri = request["method"], request["uri"]
-            rule = classifier.route(method, uri)
-            category = kept[i] if kept else (rule.category if rule and rule.category else OTHER)
             status = (response.get("status") or {}).get("code")
-            auth = _header(request.get("headers") or {}, AUTH_KIND_HEADER) or "none"
-            charged = (rule.charged if rule else True) and status != 304 and auth != "jwt" and category != AUTH
             headers = response.get("headers") or {}
+            github = github_hosts.is_github(uri)
+            rule = classifier.route(method, uri) if github else None
+            if github:
+                category = kept[i] if kept else (rule.category if rule and rule.category else OTHER)
+            else:
+                category = OTHER
+            if previous is not None and previous[:2] == (method, uri) and previous[2] in RETRIED_STATUSES \
+                    and attempt <= RETRIES:
+                attempt += 1
+            else:
+                logical, attempt = logical + 1, 1
+            previous = (method, uri, status)
+            auth = header(request.get("headers") or {}, AUTH_KIND_HEADER) or "none"
             calls.append(
                 Call(
                     seq=len(calls) + 1,
                     method=method,
                     url=uri,
-                    route=rule.template if rule else uri,
+                    route=classifier.template(rule, uri),
                     category=category,
-                    charged=charged,
+                    charged=is_charged(
+                        github=github, rule_charged=rule.charged if rule else True, status=status,
+                        auth=auth, category=category, headers=headers,
+                    ),
                     status=status,
                     handler=entry.handler if entry else NO_HANDLER,
                     event=entry.event if entry else None,
                     invocation=entry.step if entry else 0,
                     call_site=None,
-                    logical=len(calls) + 1,
+                    logical=logical,
+                    attempt=attempt,
                     auth=auth,
                     ratelimit={
                         k: str(v) for k in ("limit", "remaining", "used", "reset", "resource")
-                        if (v := _header(headers, f"x-ratelimit-{k}")) is not None
+                        if (v := header(headers, f"x-ratelimit-{k}")) is not None
                     },
+                    host=host_of(uri),
+                    github=github,
                 )
             )
     return Trace(calls)
