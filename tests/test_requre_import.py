@@ -186,7 +186,7 @@ BAD_INPUTS = {
     "vcrpy.yaml": ("interactions: []\nversion: 1\n", "not a requre recording"),
     "broken.yaml": ("_requre: {version_storage_file: 2\nfoo: [\n", "not valid YAML"),
     "binary.yaml": (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "not a UTF-8 text file"),
-    "nosend.yaml": ("_requre: {DataTypes: 1, version_storage_file: 2}\nother: {}\n", "requests.sessions"),
+    "notsend.yaml": ("_requre: {DataTypes: 1, version_storage_file: 2}\nrequests.sessions: {send: [1]}\n", "send"),
     "nooutput.yaml": (
         "_requre: {DataTypes: 1, version_storage_file: 3}\nrequests.sessions:\n  send:\n"
         "    GET:\n      https://api.github.com:443/x:\n      - metadata: {}\n",
@@ -323,3 +323,70 @@ def test_load_cassette_truncated_and_missing(tmp_path: Path) -> None:
         load_cassette(tmp_path / "nothing.yaml")
     with pytest.raises(DataError, match="is a directory"):
         load_cassette(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "_requre: {DataTypes: 1, version_storage_file: 2}\nother: {}\n",
+        "_requre: {DataTypes: 1, version_storage_file: 3}\nrequests.sessions: {send: {}}\n",
+        "_requre: {DataTypes: 1, version_storage_file: 3}\nrequests.sessions: {}\n",
+    ],
+    ids=["no-requests", "empty-send", "no-send"],
+)
+def test_a_recording_without_http_entries_is_an_empty_cassette(text: str, tmp_path: Path) -> None:
+    src = tmp_path / "Service.test_no_calls.yaml"
+    src.write_text(text)
+    assert main(["import-requre", str(src), "--out", str(tmp_path / "out")]) == 0
+    cassette = tmp_path / "out" / src.name
+    assert load_cassette(cassette)["interactions"] == []
+    with vcr.VCR(record_mode="none").use_cassette(str(cassette)) as cass:
+        pass  # a test that makes no call replays it
+    assert cass.all_played and len(cass) == 0
+
+
+# -- error answers that ogr's retry sends again ----------------------------------------------
+@pytest.fixture
+def refused_recording(tmp_path: Path) -> Path:
+    """A requre recording, made by requre against the loopback GitHub, of a call refused with 401
+    (an ogr with no retries, as the recordings of ogr's suite were made: one entry)."""
+    from ogr.services.github import GithubService
+    from requre.online_replacing import recording_requests
+    from urllib3.util import Retry
+
+    from tracer.capture import redirect_api
+    from tracer.loopback import FakeGitHub
+
+    storage = tmp_path / "Service.test_wrong_auth.yaml"
+    with FakeGitHub() as hub, redirect_api(hub.url), recording_requests(storage_file=str(storage)):
+        with pytest.raises(Exception, match="credentials"):
+            GithubService(token="ghp_" + "1" * 36, max_retries=Retry(total=0)).get_project(namespace="packit", repo="hello-world").is_private()
+    return storage
+
+
+def test_a_retried_error_answer_replays_for_every_attempt(refused_recording: Path, tmp_path: Path) -> None:
+    from ogr.services.github import GithubService
+
+    from tracer.capture import Tracer
+
+    entries = import_requre(refused_recording, retries=0)
+    assert [i["response"]["status"]["code"] for i in entries] == [401]
+    assert main(["import-requre", str(refused_recording), "--out", str(tmp_path / "out")]) == 0
+    cassette = tmp_path / "out" / refused_recording.name
+    assert [i["response"]["status"]["code"] for i in load_cassette(cassette)["interactions"]] == [401] * 4
+
+    # today's ogr retries 401 three times below requests: the cassette answers every attempt
+    with vcr.VCR(record_mode="none").use_cassette(str(cassette)) as cass, Tracer() as t:
+        with pytest.raises(Exception) as failure:
+            GithubService(token="ghp_" + "1" * 36).get_project(namespace="packit", repo="hello-world").is_private()
+    assert not isinstance(failure.value, CannotOverwriteExistingCassetteException)
+    assert "CannotOverwrite" not in repr(failure.value.__cause__)
+    assert cass.all_played
+    trace = t.trace()
+    assert [(c.logical, c.attempt, c.status, c.charged) for c in trace] == [(1, n, 401, False) for n in (1, 2, 3, 4)]
+    assert trace.logical == 1 and trace.charged == 0
+
+
+def test_no_retries_write_each_answer_once(refused_recording: Path, tmp_path: Path) -> None:
+    assert main(["import-requre", str(refused_recording), "--out", str(tmp_path / "out"), "--retries", "0"]) == 0
+    assert len(load_cassette(tmp_path / "out" / refused_recording.name)["interactions"]) == 1

@@ -10,6 +10,7 @@ from typing import Any
 from tracer.cli._paths import output_dir
 from tracer.errors import DataError, UsageError
 from tracer.recording.requre import convert_counted, output_path
+from tracer.recording.retries import RETRIED_STATUSES, RETRIES
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -21,11 +22,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help="requre YAML file")
     parser.add_argument("--out", required=True, type=output_dir, metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--retries", type=int, default=RETRIES, metavar="N",
+        help=f"the client's retries (default {RETRIES}, ogr's): an answer it sends again "
+        f"({', '.join(map(str, sorted(RETRIED_STATUSES)))}) is written once per attempt; 0 for no retries",
+    )
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.retries < 0:
+        raise UsageError(f"--retries must be 0 or more, got {args.retries}")
     targets: dict[Path, Path] = {}
     for src in args.files:
         target = output_path(src, args.out)
@@ -38,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     for src in args.files:
         try:
-            written, count = convert_counted(src, args.out)
+            written, count = convert_counted(src, args.out, args.retries)
         except DataError as exc:
             failed += 1
             print(f"api-tracer {args.command}: error: {exc}", file=sys.stderr)

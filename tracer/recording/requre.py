@@ -7,10 +7,17 @@ URLs in order, entries in list order); a list that YAML aliases under a second U
 the same responses under ``https://api.github.com/...`` and ``https://api.github.com:443/...``)
 is one recording and is imported once. requre keeps no request headers or bodies. Responses go
 through :func:`tracer.recording.secrets.scrub_response`, so no secret reaches the cassette.
+
+requre records above the transport (it replaces ``Session.send``), a cassette replays below it:
+an error answer that ogr's urllib3 retry sends again (:mod:`tracer.recording.retries`) is
+written once per attempt, so the replayed client sees what GitHub would have answered each time
+(a tracer counts them as attempts of one logical call). A recording with no HTTP entries is an
+empty cassette.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from pathlib import Path
@@ -19,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from tracer.errors import DataError
 from tracer.recording.cassette_io import CASSETTE_FORMAT_VERSION, load_yaml, write_cassette_atomic
+from tracer.recording.retries import RETRIES, attempts_of
 from tracer.recording.secrets import scrub_response, scrub_uri
 
 #: requre storage-file versions whose entries are ``{metadata, output}`` (1 stored bare outputs)
@@ -56,14 +64,22 @@ def load_requre(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def import_requre(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The vcrpy interactions (``{"request": ..., "response": ...}``) of one requre file."""
+def import_requre(path: str | os.PathLike[str], retries: int = RETRIES) -> list[dict[str, Any]]:
+    """The vcrpy interactions (``{"request": ..., "response": ...}``) of one requre file.
+
+    ``retries`` is the client's retry count (ogr's default): an answer it retries is written
+    ``retries + 1`` times; 0 for a client that never retries.
+    """
     path = Path(path)
     data = load_requre(path)
     sessions = data.get("requests.sessions")
-    send = sessions.get("send") if isinstance(sessions, dict) else None
+    if sessions is None:
+        return []  # a test that made no HTTP call: an empty cassette
+    send = sessions.get("send", {}) if isinstance(sessions, dict) else None
+    if send is None:
+        return []
     if not isinstance(send, dict):
-        raise DataError(f"{path}: no 'requests.sessions' → 'send' recordings in this requre file")
+        raise DataError(f"{path}: 'requests.sessions' → 'send' is not a mapping of methods")
     interactions: list[dict[str, Any]] = []
     seen: set[int] = set()  # id() of entry lists already imported (YAML aliases)
     for method, urls in send.items():
@@ -78,13 +94,13 @@ def import_requre(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             seen.add(id(entries))
             uri = normalise_uri(url)
             for index, entry in enumerate(entries):
-                response = _convert_output(path, f"{where} entry {index}", entry)
-                interactions.append(
-                    {
-                        "request": {"body": None, "headers": {}, "method": method.upper(), "uri": uri},
-                        "response": scrub_response(response),
-                    }
-                )
+                response = scrub_response(_convert_output(path, f"{where} entry {index}", entry))
+                interaction = {
+                    "request": {"body": None, "headers": {}, "method": method.upper(), "uri": uri},
+                    "response": response,
+                }
+                copies = attempts_of(response["status"]["code"], retries)
+                interactions.extend(copy.deepcopy(interaction) for _ in range(copies))
     return interactions
 
 
@@ -98,19 +114,19 @@ def output_path(src: str | os.PathLike[str], out_dir: str | os.PathLike[str]) ->
     return Path(out_dir) / f"{Path(src).stem}.yaml"
 
 
-def convert_file(src: str | os.PathLike[str], out_dir: str | os.PathLike[str]) -> Path:
+def convert_file(src: str | os.PathLike[str], out_dir: str | os.PathLike[str], retries: int = RETRIES) -> Path:
     """Convert one requre file into a vcrpy cassette in ``out_dir``; returns the cassette path.
 
     Nothing is written when ``src`` cannot be converted.
     """
-    return convert_counted(src, out_dir)[0]
+    return convert_counted(src, out_dir, retries)[0]
 
 
 def convert_counted(
-    src: str | os.PathLike[str], out_dir: str | os.PathLike[str]
+    src: str | os.PathLike[str], out_dir: str | os.PathLike[str], retries: int = RETRIES
 ) -> tuple[Path, int]:
     """:func:`convert_file`, also returning the number of interactions written."""
-    interactions = import_requre(src)
+    interactions = import_requre(src, retries)
     path = write_cassette_atomic(output_path(src, out_dir), to_cassette(interactions))
     return path, len(interactions)
 
