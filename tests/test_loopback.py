@@ -123,7 +123,7 @@ def test_bad_world_file_is_one_line_data_error(tmp_path: Path, text: str, expect
 
 
 def test_missing_world_file_is_data_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="cannot read world file"):
+    with pytest.raises(DataError, match="no such world file"):
         World.load(tmp_path / "nope.yaml")
 
 

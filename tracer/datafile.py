@@ -37,24 +37,29 @@ def parse_yaml(text: str, source: str) -> Any:
         raise DataError(f"{source}: not valid YAML: {one_line(exc)}") from None
 
 
-def read_yaml(path: str | os.PathLike[str]) -> Any:
-    """Read and parse one YAML file (missing, empty, not UTF-8 and not YAML are DataErrors)."""
+def read_text(path: str | os.PathLike[str], what: str = "file") -> str:
+    """A UTF-8 text file's content; missing, a folder, unreadable, empty or not UTF-8 is a
+    one-line DataError naming the file (``what`` says what kind, e.g. "rules file")."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise DataError(f"{path}: no such {what}") from None
     except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a file") from None
+        raise DataError(f"{path}: is a directory, not a {what}") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise DataError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
     if not raw.strip():
-        raise DataError(f"{path}: file is empty")
+        raise DataError(f"{path}: {what} is empty")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text file (byte {exc.start})") from None
-    return parse_yaml(text, str(path))
+
+
+def read_yaml(path: str | os.PathLike[str], what: str = "file") -> Any:
+    """Read and parse one YAML file (missing, empty, not UTF-8 and not YAML are DataErrors)."""
+    return parse_yaml(read_text(path, what), str(path))
 
 
 def check_header(data: Any, source: str, fmt: str, version: int, what: str) -> dict[str, Any]:

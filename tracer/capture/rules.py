@@ -12,7 +12,7 @@ from typing import Any
 
 from tracer.capture.call import CATEGORIES, OTHER
 from tracer.capture.hosts import Hosts, parse_host
-from tracer.datafile import parse_yaml
+from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 
 DEFAULT_RULES = "rules.yaml"
@@ -91,12 +91,8 @@ class Rules:
         """The default rules overridden by each file in ``paths`` (later files win)."""
         rules = cls.default() if with_default else cls((), ())
         for path in paths:
-            p = Path(path)
-            try:
-                text = p.read_text()
-            except OSError as exc:
-                raise DataError(f"{p}: cannot read rules file ({exc.strerror})") from None
-            rules = cls.parse(text, source=str(p)).then(rules)
+            text = read_text(path, "rules file")
+            rules = cls.parse(text, source=str(path)).then(rules)
         return rules
 
     def then(self, fallback: Rules) -> Rules:

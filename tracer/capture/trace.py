@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from tabulate import tabulate
 from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
 from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
-from tracer.datafile import check_header
+from tracer.datafile import check_header, read_text
 from tracer.errors import DataError
 
 TRACE_FORMAT = "api-tracer/trace"
@@ -221,13 +221,7 @@ class Trace:
         raw_calls = data.get("calls")
         if not isinstance(raw_calls, list):
             raise DataError(f"{source}: 'calls' must be a list")
-        calls = []
-        for i, raw in enumerate(raw_calls):
-            try:
-                calls.append(Call.from_dict(raw))
-            except (TypeError, ValueError) as exc:
-                raise DataError(f"{source}: calls[{i}] is malformed ({exc})") from None
-        return cls(calls)
+        return cls(call_from_json(raw, f"{source}: calls[{i}]") for i, raw in enumerate(raw_calls))
 
     def save(self, path: str | Path, **meta: Any) -> None:
         Path(path).write_text(json.dumps(self.to_json(**meta), indent=1) + "\n")
@@ -237,14 +231,58 @@ class Trace:
         return cls.from_json(read_json(path), source=str(path))
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),),
+    "dict[str, str]": (dict,), "dict[str, Any]": (dict,), "list[str]": (list,),
+}
+
+
+def _accepts(annotation: str, value: Any) -> bool:
+    """Whether a JSON value fits a field annotation such as ``int | None`` (unknown: yes)."""
+    kinds: list[type] = []
+    for part in str(annotation).split("|"):
+        known = _JSON_TYPES.get(part.strip())
+        if known is None:
+            return True
+        kinds.extend(known)
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # JSON true is not a number
+    if isinstance(value, dict) and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return "dict[str, Any]" in str(annotation)
+    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+        return False
+    return isinstance(value, tuple(kinds))
+
+
+_CALL_FIELDS = {f.name: f for f in fields(Call)}
+_REQUIRED = [n for n, f in _CALL_FIELDS.items() if f.default is MISSING and f.default_factory is MISSING]
+
+
+def call_from_json(raw: Any, where: str) -> Call:
+    """One call record of a trace file, checked field by field (one-line DataError)."""
+    if not isinstance(raw, dict):
+        raise DataError(f"{where} must be a mapping of call fields, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(_CALL_FIELDS), key=str)
+    if unknown:
+        raise DataError(f"{where}: unknown field {unknown[0]!r}")
+    missing = [name for name in _REQUIRED if name not in raw]
+    if missing:
+        raise DataError(f"{where}: missing field {missing[0]!r}")
+    for name, value in raw.items():
+        if not _accepts(_CALL_FIELDS[name].type, value):
+            raise DataError(f"{where}.{name}: expected {_CALL_FIELDS[name].type}, got {value!r:.60}")
+    if raw["category"] not in CATEGORIES:
+        raise DataError(f"{where}.category: unknown category {raw['category']!r} (one of {', '.join(CATEGORIES)})")
+    return Call.from_dict(raw)
+
+
 def read_json(path: str | Path) -> Any:
     """A JSON file's data, or a one-line DataError naming the file."""
     p = Path(path)
+    text = read_text(p, "JSON file")
     try:
-        return json.loads(p.read_text())
-    except OSError as exc:
-        raise DataError(f"{p}: cannot read ({exc.strerror})") from None
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{p}: not JSON (line {exc.lineno}: {exc.msg})") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{p}: not JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise DataError(f"{p}: not JSON we read (nested too deeply)") from None

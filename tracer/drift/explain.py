@@ -13,7 +13,7 @@ from typing import Any
 
 from tracer.capture import CATEGORIES, Call
 from tracer.drift.compare import Cell, EventComparison, RunComparison
-from tracer.datafile import check_header, parse_yaml
+from tracer.datafile import check_header, parse_yaml, read_text
 from tracer.errors import DataError
 
 FORMAT = "api-tracer/drift-explanations"
@@ -185,12 +185,8 @@ def load_explanations(path: str | Path | None = None) -> list[Explanation]:
         text = resources.files("tracer.drift").joinpath("explanations.yaml").read_text()
         source = "tracer/drift/explanations.yaml"
     else:
-        p = Path(path)
-        try:
-            text = p.read_text()
-        except OSError as exc:
-            raise DataError(f"{p}: cannot read ({exc.strerror})") from None
-        source = str(p)
+        text = read_text(path, "explanations file")
+        source = str(path)
     data = parse_yaml(text, source)
     return parse_explanations(data, source)
 

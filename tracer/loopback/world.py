@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 
-from tracer.datafile import parse_yaml
+from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 from tracer.loopback.faults import Fault
 
@@ -211,11 +211,7 @@ class World:
     def load(cls, path: str | Path) -> World:
         """Read a world file; any problem is a one-line :class:`DataError` naming the file."""
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read world file: {exc.strerror or exc}") from None
-        data = parse_yaml(text, str(path))
+        data = parse_yaml(read_text(path, "world file"), str(path))
         return cls.from_dict(data, source=str(path), default_name=path.stem)
 
     @classmethod

@@ -7,7 +7,9 @@ written, flushed, fsynced and then renamed over the target, so a reader never se
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,12 +56,81 @@ def load_cassette(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"(expected {CASSETTE_FORMAT_VERSION})"
         )
     for index, interaction in enumerate(interactions):
-        if not isinstance(interaction, dict):
-            raise DataError(f"{path}: interaction {index} is not a mapping")
-        for part in ("request", "response"):
-            if not isinstance(interaction.get(part), dict):
-                raise DataError(f"{path}: interaction {index} has no '{part}' mapping")
+        check_interaction(interaction, f"{path}: interaction {index}")
     return data
+
+
+_METHOD = re.compile(r"[A-Z]+\Z")
+
+
+def check_interaction(interaction: Any, where: str) -> None:
+    """One recorded interaction in vcrpy's on-disk form, or a one-line DataError saying
+    which part is wrong: request ``method``/``uri``/``body``/``headers``, response
+    ``status`` (``code`` a number from 100 to 599, ``message``), ``headers`` (a mapping of
+    names to a value or a list of values) and ``body`` (``string``: text or bytes; a JSON
+    content type must hold JSON)."""
+    if not isinstance(interaction, dict):
+        raise DataError(f"{where} is not a mapping")
+    request, response = interaction.get("request"), interaction.get("response")
+    if not isinstance(request, dict):
+        raise DataError(f"{where} has no 'request' mapping")
+    if not isinstance(response, dict):
+        raise DataError(f"{where} has no 'response' mapping")
+    method, uri = request.get("method"), request.get("uri")
+    if not isinstance(method, str) or not _METHOD.match(method):
+        raise DataError(f"{where}: request.method must be an HTTP method such as GET, got {method!r:.60}")
+    if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
+        raise DataError(f"{where}: request.uri must be an http(s) URL, got {uri!r:.60}")
+    where = f"{where} ({method} {uri[:80]})"
+    if "body" not in request:
+        raise DataError(f"{where}: request has no 'body' (null for none)")
+    if not isinstance(request["body"], (str, bytes, type(None))):
+        raise DataError(f"{where}: request.body must be text, bytes or null")
+    _check_headers(request.get("headers"), f"{where}: request.headers")
+    status = response.get("status")
+    if not isinstance(status, dict):
+        raise DataError(f"{where}: response.status must be a mapping with 'code' and 'message'")
+    code = status.get("code")
+    if isinstance(code, bool) or not isinstance(code, int) or not 100 <= code <= 599:
+        raise DataError(f"{where}: response.status.code must be a number from 100 to 599, got {code!r:.60}")
+    if not isinstance(status.get("message"), str):
+        raise DataError(f"{where}: response.status.message must be text, got {status.get('message')!r:.60}")
+    headers = response.get("headers")
+    _check_headers(headers, f"{where}: response.headers")
+    body = response.get("body")
+    if not isinstance(body, dict) or "string" not in body:
+        raise DataError(f"{where}: response.body must be a mapping with 'string'")
+    text = body["string"]
+    if not isinstance(text, (str, bytes)):
+        raise DataError(f"{where}: response.body.string must be text or bytes, got {type(text).__name__}")
+    if text and _is_json(headers) and not _header(headers, "content-encoding"):
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            raise DataError(f"{where}: response.body is not JSON although its Content-Type says so") from None
+
+
+def _check_headers(headers: Any, where: str) -> None:
+    if headers is None:
+        raise DataError(f"{where} is missing ({{}} for none)")
+    if not isinstance(headers, dict):
+        raise DataError(f"{where} must be a mapping of names to values, got {type(headers).__name__}")
+    for name, value in headers.items():
+        values = value if isinstance(value, list) else [value]
+        if not isinstance(name, str) or not values or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            raise DataError(f"{where}: {str(name)[:60]!r} must map a name to text or a list of texts")
+
+
+def _header(headers: dict[str, Any], name: str) -> Any:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, list) and value else value
+    return None
+
+
+def _is_json(headers: dict[str, Any]) -> bool:
+    kind = _header(headers, "content-type")
+    return isinstance(kind, str) and "json" in kind.split(";")[0].lower()
 
 
 def dump_cassette(data: dict[str, Any], stream: IO[str] | None = None) -> str | None:

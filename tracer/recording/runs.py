@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
-from tracer.errors import DataError
+from tracer.errors import DataError, TracerError
 from tracer.recording.cassette_io import write_cassette_atomic
 from tracer.recording.manifest import CassetteEntry, Manifest, library_versions
 from tracer.recording.vcr_config import recording_vcr, replaying_vcr
@@ -210,10 +210,16 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
         with v.use_cassette(str(path)) as cassette:
             try:
                 yield
-            except BaseException as exc:
+            except TracerError:
+                raise
+            except Exception as exc:
                 mismatch = _mismatch(exc)
-                if mismatch is None:
-                    raise
+                if mismatch is None:  # the recorded answers are the input: name them
+                    raise ReplayMismatch(
+                        f"{path}: {step.handler} [{step.event}] failed on the recorded answers "
+                        f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); the cassette is not "
+                        f"what the worker expects; re-record with: {record_command(manifest, run)}"
+                    ) from exc
                 failed = getattr(mismatch, "failed_request", None)
                 request = f"{failed.method} {failed.uri}" if failed is not None else "a request"
                 raise ReplayMismatch(

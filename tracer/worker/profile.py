@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 
-from tracer.datafile import check_header, parse_yaml
+from tracer.datafile import check_header, parse_yaml, read_text
 from tracer.errors import DataError, UsageError
 from tracer.model import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
 
@@ -190,11 +190,7 @@ def load_profile(name_or_path: str | Path | Profile) -> Profile:
     text_name = str(name_or_path)
     path = Path(text_name)
     if text_name.endswith((".yaml", ".yml")) or path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read profile ({exc.strerror or exc})") from None
-        return parse_profile(text, source=str(path))
+        return parse_profile(read_text(path, "profile file"), source=str(path))
     shipped = {}
     for name in available_profiles():
         profile_text = resources.files(PROFILE_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from tracer.datafile import parse_yaml
+from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 from tracer.worker.events import PullRequestTarget
 from tracer.worker.profile import Knobs
@@ -66,10 +66,7 @@ def _read_template(path: str | Path | None) -> tuple[dict[str, Any], str]:
         source = f"tracer/worker/worlds/{WORLD_TEMPLATE}"
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise DataError(f"{source}: cannot read world file ({exc.strerror or exc})") from None
+        text = read_text(path, "world file")
     data = parse_yaml(text, source)
     if not isinstance(data, dict):
         raise DataError(f"{source}: expected a loopback world mapping")
