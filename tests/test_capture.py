@@ -115,6 +115,29 @@ def test_pygithub_throttle_skipped_only_inside_no_throttle(tiny_api, monkeypatch
     assert sleeps, "outside no_throttle PyGithub keeps its own throttle"
 
 
+def test_a_tracer_skips_the_throttle_in_every_thread_it_sees(tiny_api, monkeypatch):
+    """A tracer records every thread, and skips PyGithub's throttle in every one of them (a
+    worker's thread pool included); when it stops, the throttle is back."""
+    sleeps: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(time, "sleep", lambda s: (sleeps.append(s), real_sleep(0)))
+
+    def in_a_thread() -> None:
+        gh = github.Github(base_url=tiny_api.url, seconds_between_requests=0.25, seconds_between_writes=1, lazy=False)
+        for _ in range(3):
+            gh.get_repo("o/r")
+
+    with Tracer(hosts=[tiny_api.url]) as t:
+        threads = [threading.Thread(target=in_a_thread) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sleeps == [] and t.trace().requests == 9
+    in_a_thread()
+    assert sleeps, "outside the tracer PyGithub keeps its own throttle"
+
+
 def test_scopes_nest_and_decorate():
     @handler("TestingFarmHandler", event="Tests submitted")
     def inner() -> str | None:

@@ -452,6 +452,38 @@ def test_cassette_honours_pytest_recording_fixtures(pytester):
     pytester.runpytest().assert_outcomes(passed=1)
 
 
+def test_both_cassette_markers_are_a_usage_error_and_rewrite_never_deletes_ours(pytester):
+    """Beside pytest-recording: ``@pytest.mark.vcr`` and ``@pytest.mark.github_api_cassette`` on one
+    test is a clear error before any fixture runs, so ``--record-mode=rewrite`` (which deletes the
+    vcr test's cassette first) never touches an api-tracer cassette; a test with our marker alone
+    replays, whatever the record mode."""
+    ours = pytester.path / "cassettes" / "test_both" / "test_both.yaml"
+    write_cassette(ours, interaction("GET", f"{NOWHERE}/user", "{}"))
+    write_cassette(pytester.path / "cassettes" / "test_both" / "test_ours_alone.yaml", interaction("GET", f"{NOWHERE}/user", "{}"))
+    before = ours.read_bytes()
+    pytester.makepyfile(
+        test_both=f"""
+        import pytest
+        import requests
+
+        @pytest.mark.vcr
+        @pytest.mark.github_api_cassette
+        def test_both():
+            requests.get("{NOWHERE}/user")
+
+        @pytest.mark.github_api_cassette
+        def test_ours_alone():
+            assert requests.get("{NOWHERE}/user").json() == {{}}
+        """
+    )
+    result = pytester.runpytest("--record-mode=rewrite", "-p", "no:randomly")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([
+        "*@pytest.mark.github_api_cassette and @pytest.mark.vcr (pytest-recording) on one test: use one;*",
+    ])
+    assert ours.read_bytes() == before
+
+
 # -- invalid arguments --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("call", "message"),

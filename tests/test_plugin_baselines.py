@@ -217,8 +217,8 @@ def test_record_names_repeats_classes_and_parameters(inner):
     records = BaselineFile(inner.path / "test_names.github-api.yml").load()
     assert sorted(records) == [
         "TestGroup.test_param[1]", "TestGroup.test_param[2]",
-        "test_many", "test_many.2", "test_many.opened", "test_marker_named.named", "test_same_name_twice.x",
-    ]
+        "test_many", "test_many.2", "test_many.opened", "test_marker_named.named",
+    ]  # not test_same_name_twice.x: that test failed, so it writes nothing
     assert records["test_many.opened"]["requests"] == 1
     assert records["test_many.2"] == {"requests": 0, "charged": 0, "handlers": {}}
     assert records["TestGroup.test_param[2]"]["handlers"]["(no handler)"]["categories"] == {"set_status": 2}
@@ -239,3 +239,123 @@ def test_unknown_mode_is_a_usage_error(inner):
     result = inner.runpytest("--github-api-budget=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--github-api-budget: invalid choice: 'sometimes' (choose from *check*update*strict*)"])
+
+
+def test_no_baseline_is_written_for_a_failing_or_interrupted_test(inner):
+    """A record compared inside a test that then fails, errors in teardown, xfails or is
+    interrupted is never written; the passing test's record is."""
+    inner.makepyfile(
+        test_pipe="""
+        import pytest
+        API = "https://api.github.com"
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown fails")
+
+        def test_fails_after_the_block(gh, github_api_record):
+            with github_api_record():
+                gh.get(f"{API}/repos/o/r")
+            assert False, "the test fails after its record was compared"
+
+        @pytest.mark.github_api_record
+        def test_marker_fails(gh):
+            gh.get(f"{API}/repos/o/r")
+            raise AssertionError("the body fails")
+
+        @pytest.mark.github_api_record
+        def test_teardown_errors(gh, broken_teardown):
+            gh.get(f"{API}/repos/o/r")
+
+        @pytest.mark.xfail(strict=True)
+        @pytest.mark.github_api_record
+        def test_xfails(gh):
+            gh.get(f"{API}/repos/o/r")
+            assert False
+
+        @pytest.mark.github_api_record
+        def test_passes(gh):
+            gh.get(f"{API}/repos/o/r/pulls/1")
+        """
+    )
+    result = inner.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=2, errors=1, xfailed=1)
+    assert sorted(yaml.safe_load(baseline(inner).read_text())) == ["test_passes"]
+
+    inner.makepyfile(
+        test_pipe="""
+        import pytest
+        API = "https://api.github.com"
+
+        @pytest.mark.github_api_record
+        def test_interrupted(gh):
+            gh.get(f"{API}/repos/o/r")
+            raise KeyboardInterrupt
+        """
+    )
+    baseline(inner).unlink()
+    result = inner.runpytest_subprocess("-p", "no:randomly")  # in process, the interrupt would reach us
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert not baseline(inner).exists()
+
+
+def test_unittest_testcases_get_budgets_records_and_cassette_messages(inner):
+    """Markers on ``unittest.TestCase`` methods (and classes) act as on functions: the same
+    budget failure, no record for a failing test, the plugin's own cassette-miss message."""
+    cassettes = inner.path / "cassettes" / "test_pipe"
+    cassettes.mkdir(parents=True)
+    (cassettes / "T.test_cassette_miss.yaml").write_text("interactions: []\nversion: 1\n")
+    inner.makepyfile(
+        test_pipe="""
+        import unittest
+        import pytest
+        import requests
+        from tracer.capture import redirect_api
+        API = "https://api.github.com"
+
+        class T(unittest.TestCase):
+            def setUp(self):
+                self.tiny = None
+
+            @pytest.mark.github_api_budget(max_total=1, set_status=0)
+            def test_over_budget(self):
+                with redirect_api(self.url):
+                    requests.get(f"{API}/repos/o/r")
+                    requests.post(f"{API}/repos/o/r/check-runs")
+
+            @pytest.mark.github_api_record
+            def test_failing_record(self):
+                with redirect_api(self.url):
+                    requests.get(f"{API}/repos/o/r")
+                self.fail("the test itself fails")
+
+            @pytest.mark.github_api_record
+            def test_passing_record(self):
+                with redirect_api(self.url):
+                    requests.get(f"{API}/repos/o/r")
+
+            @pytest.mark.github_api_cassette
+            def test_cassette_miss(self):
+                requests.get(f"{API}/repos/o/r")
+
+        @pytest.fixture(autouse=True)
+        def _url(request, tiny_api):
+            if request.cls is not None:
+                request.cls.url = tiny_api.url
+        """
+    )
+    result = inner.runpytest("-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*T.test_cassette_miss*",
+            "GitHub API cassette has no answer for 1 request(s) at test_pipe.py:*",
+            "*T.test_over_budget*",
+            "GitHub API budget exceeded at test_pipe.py:*",
+            "set_status*== 0*1*1 over",
+            "total*<= 1*2*1 over",
+        ]
+    )
+    assert "CannotOverwriteExistingCassetteException" not in result.stdout.str()
+    assert sorted(yaml.safe_load(baseline(inner).read_text())) == ["T.test_passing_record"]

@@ -122,7 +122,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
-    """Trace the test body for the markers, then check them."""
+    """Trace the test body for the markers, then check them (only if the body passed)."""
     plan = item.stash.get(_PLAN, None)
     if plan is None or not (plan.budgets or plan.recorded or plan.cassette):
         return (yield)
@@ -140,6 +140,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
             if plan.cassette is not None and plan.cassette.misses():
                 _fail(plan.cassette.message(plan.where))
             raise
+    if _unittest_failed(item):  # a TestCase's failure is kept by pytest, not raised here
+        if plan.cassette is not None and plan.cassette.misses():
+            item._excinfo = None  # type: ignore[attr-defined] # the miss, in the plugin's words
+            _fail(plan.cassette.message(plan.where))
+        return outcome
     trace = tracer.trace()
     messages = []
     checks: list[Callable[[], Any]] = []
@@ -157,6 +162,27 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     if messages:
         _fail("\n\n".join(messages))
     return outcome
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Baseline records a test made are written once its teardown passed, never for a test that
+    failed, errored, was skipped or xfailed, or was interrupted."""
+    report = yield
+    baselines = item.config.stash[_BASELINES]
+    if report.failed or report.skipped:
+        baselines.discard(item.nodeid)
+    elif report.when == "teardown":
+        baselines.commit(item.nodeid)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    session.config.stash[_BASELINES].discard()  # an interrupted test's records
+
+
+def _unittest_failed(item: pytest.Item) -> bool:
+    return bool(getattr(item, "_excinfo", None))
 
 
 # -- fixtures -----------------------------------------------------------------------------------
@@ -283,6 +309,11 @@ def _plan(item: pytest.Item) -> _Plan:
         plan.recorded = True
         plan.record = _check_name(record.args[0] if record.args else None, f"@pytest.mark.{RECORD}")
     cassette = item.get_closest_marker(CASSETTE)
+    if cassette is not None and item.get_closest_marker("vcr") is not None:
+        raise UsageError(
+            f"@pytest.mark.{CASSETTE} and @pytest.mark.vcr (pytest-recording) on one test: use one; "
+            f"both would answer from the same cassette file, and pytest-recording may rewrite it"
+        )
     if cassette is not None:
         if len(cassette.args) > 1 or (cassette.args and not isinstance(cassette.args[0], str)):
             raise UsageError(f"@pytest.mark.{CASSETTE}: takes one optional argument, the cassette file name")
@@ -330,7 +361,7 @@ def _record_key(item: pytest.Item, plan: _Plan, name: str | None) -> str:
 
 def _compare_record(item: pytest.Item, plan: _Plan, trace: Trace, name: str | None) -> str:
     path = baseline_path(item.path)
-    return item.config.stash[_BASELINES].compare(path, _record_key(item, plan, name), trace)
+    return item.config.stash[_BASELINES].compare(path, _record_key(item, plan, name), trace, owner=item.nodeid)
 
 
 @contextmanager

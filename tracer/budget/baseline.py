@@ -155,6 +155,8 @@ class Baselines:
     written: dict[Path, list[str]] = field(default_factory=dict)
     _keys: set[tuple[Path, str]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: writes held until their test is known to have passed (owner → [(path, key, record)])
+    _pending: dict[str, list[tuple[Path, str, dict[str, Any]]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -167,10 +169,13 @@ class Baselines:
                 raise UsageError(f"github_api_record: record {key!r} in {path} made twice; give each record a name")
             self._keys.add((path, key))
 
-    def compare(self, path: Path, key: str, trace: Trace) -> str:
+    def compare(self, path: Path, key: str, trace: Trace, owner: str | None = None) -> str:
         """Compare (and write, as the mode says) one record; returns what was done.
 
         ``"matched"``, ``"written"`` (a new record), ``"updated"``; raises :class:`BaselineMismatch`.
+        With an ``owner`` (a test's node id) the write waits for :meth:`commit` (the test passed)
+        and is dropped by :meth:`discard` (it failed or was interrupted): a failing test never
+        writes a baseline.
         """
         record = record_of(trace)
         stored = BaselineFile(path).load().get(key)
@@ -184,9 +189,9 @@ class Baselines:
                     f"create it with: pytest --github-api-budget=update, then commit {path.name}\n\n"
                     f"this run:\n{dump({key: record}).rstrip()}"
                 )
-            return self._write(path, key, record, "written")
+            return self._write(path, key, record, "written", owner)
         if self.mode == "update":
-            return self._write(path, key, record, "updated")
+            return self._write(path, key, record, "updated", owner)
         raise BaselineMismatch(
             f"GitHub API calls differ from the baseline record {key!r} in {shown} (mode {self.mode})\n"
             f"{record_diff(shown, key, stored, record)}\n\n"
@@ -201,8 +206,27 @@ class Baselines:
                 pass
         return str(path)
 
-    def _write(self, path: Path, key: str, record: dict[str, Any], action: str) -> str:
+    def _write(self, path: Path, key: str, record: dict[str, Any], action: str, owner: str | None = None) -> str:
+        if owner is not None:
+            with self._lock:
+                self._pending.setdefault(owner, []).append((path, key, record))
+            return action
         BaselineFile(path).save_record(key, record)
         with self._lock:
             self.written.setdefault(path, []).append(key)
         return action
+
+    def commit(self, owner: str) -> None:
+        """Write what ``owner``'s test held back: it passed."""
+        with self._lock:
+            pending = self._pending.pop(owner, [])
+        for path, key, record in pending:
+            self._write(path, key, record, "written")
+
+    def discard(self, owner: str | None = None) -> None:
+        """Drop what ``owner``'s test (or, with None, every test) held back: it did not pass."""
+        with self._lock:
+            if owner is None:
+                self._pending.clear()
+            else:
+                self._pending.pop(owner, None)
