@@ -57,7 +57,7 @@ def test_a_bug_is_exit_3_one_line_and_no_traceback(monkeypatch, capsys) -> None:
     ("args", "message"),
     [
         (["record", "--profile", "C", "--out", ""], "argument --out: expected a folder path, got an empty string"),
-        (["record", "--profile", "C", "--out", "a-file"], "argument --out: a-file: is a file, not a folder"),
+        (["record", "--profile", "C", "--out", "a-file"], "a-file: exists and is a file; refusing to replace it"),
         (["record", "--profile", "C", "--out", "a-file/run"], "is a file, not a folder"),
         (["record", "--profile", "C", "--out", "."], "name a run folder of its own"),
         (["replay", "cassettes", "--save", "a-file"], "argument --save: a-file: is a file, not a folder"),

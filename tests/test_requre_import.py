@@ -30,7 +30,7 @@ API = "https://api.github.com"
 @pytest.fixture
 def recordings() -> Path:
     if not RECORDINGS.is_dir():
-        pytest.skip(f"{RECORDINGS} is absent")
+        pytest.skip(f"needs ../shared (ogr's real requre recordings): {RECORDINGS} is absent")
     return RECORDINGS
 
 
@@ -220,7 +220,11 @@ def test_cli_missing_file_keeps_existing_output_and_converts_the_rest(
     previous = out / "missing.yaml"
     previous.write_text("previous content\n")
     good = recordings / "GenericCommands.test_get_owners.yaml"
-    assert main(["import-requre", str(tmp_path / "missing.yaml"), str(good), "--out", str(out)]) == 2
+    args = ["import-requre", str(tmp_path / "missing.yaml"), str(good), "--out", str(out)]
+    assert main(args) == 2  # refused: missing.yaml exists in --out
+    assert "missing.yaml: already exists; nothing written (use --force to overwrite)" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["missing.yaml"]
+    assert main([*args, "--force"]) == 2
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "missing.yaml: no such file" in captured.err
     assert captured.out.strip().endswith("test_get_owners.yaml: 1 interaction")

@@ -2,7 +2,15 @@
 
 
 class TracerError(Exception):
-    """Base of every error api-tracer reports to a user (bad input, bad data)."""
+    """Base of every error api-tracer reports to a user (bad input, bad data).
+
+    The message is one line; ``details`` (optional, several lines, e.g. a table) is printed
+    after it.
+    """
+
+    def __init__(self, message: str = "", details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class UsageError(TracerError):

@@ -15,14 +15,17 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tracer.datafile import read_text
 from tracer.errors import DataError, TracerError
 from tracer.model import config_calls
-from tracer.recording.manifest import Manifest, find_runs
+from tracer.recording.manifest import Manifest, check_run_file, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
 from tracer.worker import Credentials, Knobs, Pipeline, Profile, load_profile, scenario_world
 
 #: whose personal token a token-authenticated loopback recording uses
 BOT_LOGIN = "packit-bot"
+#: the source names of the profiles that ship with the package
+SHIPPED_PROFILES = "tracer/worker/profiles/"
 
 
 def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
@@ -37,6 +40,42 @@ def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
         "all_flags": not knobs.build_flags_only,
         "is_private_once": bool(knobs.private_once),
     }
+
+
+#: where a run keeps the worker profile it was recorded with, when that was not a shipped one
+PROFILE_FILE = "profile.yaml"
+
+
+def _profile_file(prof: Profile, manifest: Manifest) -> dict[str, str]:
+    """A profile read from a file travels with the run (so the run replays anywhere)."""
+    if prof.source.startswith(SHIPPED_PROFILES):
+        return {}
+    manifest.profile_file = PROFILE_FILE
+    return {PROFILE_FILE: read_text(prof.source, "profile file")}
+
+
+def check_model(manifest: Manifest, prof: Profile, knobs: Knobs, source: str) -> dict[str, Any]:
+    """The model parameters of a run, derived from its profile and knobs; a manifest whose
+    ``model`` block says otherwise is a DataError naming the parameters that differ."""
+    derived = model_parameters(prof, knobs)
+    if manifest.model and manifest.model != derived:
+        keys = sorted(set(derived) | set(manifest.model))
+        wrong = [f"{k} {manifest.model.get(k, '(none)')!r} (its knobs give {derived.get(k, '(none)')!r})"
+                 for k in keys if manifest.model.get(k) != derived.get(k)]
+        raise DataError(f"{source}: the 'model' block does not match the run's profile and knobs: {'; '.join(wrong)}")
+    return derived
+
+
+def run_profile(run_dir: str | Path, manifest: Manifest) -> Profile:
+    """The profile a run was recorded with: its own copy if it keeps one, else a shipped one."""
+    source = f"{Path(run_dir) / 'manifest.yaml'}"
+    if not manifest.profile_file:
+        return load_profile(manifest.profile)
+    name = check_run_file(manifest.profile_file, f"{source}: 'profile_file'")
+    prof = load_profile(Path(run_dir) / name)
+    if prof.name != manifest.profile:
+        raise DataError(f"{source}: 'profile' is {manifest.profile!r} but {name} holds profile {prof.name!r}")
+    return prof
 
 
 def _knobs(knobs: Knobs | Mapping[str, Any] | None) -> Knobs:
@@ -54,6 +93,7 @@ def record_on_loopback(
     description: str = "",
     trim: bool = True,
     world: str | Path | None = None,
+    force: bool = False,
 ) -> tuple[Manifest, Any]:
     """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
 
@@ -78,7 +118,8 @@ def record_on_loopback(
         else:
             credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
         pipeline = Pipeline(prof, resolved, credentials, world=world)
-        return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim)
+        return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim, force=force,
+                          files=_profile_file(prof, manifest))
 
 
 def record_on_github(
@@ -91,6 +132,7 @@ def record_on_github(
     name: str = "",
     description: str = "",
     trim: bool = True,
+    force: bool = False,
 ) -> tuple[Manifest, Any]:
     """Record against api.github.com itself.
 
@@ -105,7 +147,8 @@ def record_on_github(
         name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
     )
     pipeline = Pipeline(prof, resolved, credentials, world=world)
-    return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim)
+    return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim, force=force,
+                      files=_profile_file(prof, manifest))
 
 
 def _replay_key() -> str:
@@ -121,10 +164,12 @@ def replay(run_dir: str | Path) -> ReplayResult:
     manifest = Manifest.load(run_dir)
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
-        prof = load_profile(manifest.profile)
+        prof = run_profile(run_dir, manifest)
         knobs = Knobs.from_mapping(manifest.knobs, source=source).resolved(prof)
     except TracerError as exc:
-        raise DataError(f"{source}: {exc}") from None
+        message = str(exc)
+        raise DataError(message if message.startswith(source) else f"{source}: {message}") from None
+    manifest.model = check_model(manifest, prof, knobs, source)
     credentials = (
         Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()
     )

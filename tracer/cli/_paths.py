@@ -52,8 +52,13 @@ def output_file(text: str) -> Path:
 
 
 def run_dir(text: str) -> Path:
-    """A run folder to (re)write: an output folder that is not ``.``, ``..`` or a root."""
-    path = output_dir(text)
+    """A run folder to (re)write: an output folder that is not ``.``, ``..`` or a root.
+
+    What exists there already is judged by the recording (a run is replaced, anything else
+    only with ``--force``: :func:`tracer.recording.runfolder.check_target`)."""
+    path = Path(text)
+    if not (path.exists() and not path.is_dir()):
+        path = output_dir(text)
     if path.absolute().name in ("", ".", "..") or path.resolve() == Path.cwd().resolve():
         raise argparse.ArgumentTypeError(f"{text}: name a run folder of its own, not the current or a parent folder")
     return path

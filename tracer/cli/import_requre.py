@@ -27,6 +27,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help=f"the client's retries (default {RETRIES}, ogr's): an answer it sends again "
         f"({', '.join(map(str, sorted(RETRIED_STATUSES)))}) is written once per attempt; 0 for no retries",
     )
+    parser.add_argument("--force", action="store_true", help="overwrite cassettes that already exist in DIR")
     parser.set_defaults(func=run)
     return parser
 
@@ -43,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
         if src.exists() and key == src.resolve():
             raise UsageError(f"{src}: the cassette would overwrite its own input; choose another --out")
         targets[key] = src
+    existing = [str(target) for target in targets if target.exists()]
+    if existing and not args.force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise UsageError(f"{existing[0]}{more}: already exists; nothing written (use --force to overwrite)")
     failed = 0
     for src in args.files:
         try:

@@ -51,6 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--profile", required=True, help="packit-service@bc1f66bb (alias C) or packit-service@b828c3d7 (HEAD), or a profile file")
     parser.add_argument("--out", required=True, type=run_dir, metavar="DIR", help="the run folder to write (replaced only once complete)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace DIR even when it is not a recorded run (default: refuse, exit 2)")
     parser.add_argument("--target", choices=TARGETS, default="loopback")
     parser.add_argument("--world", type=Path, metavar="FILE", help="world template (repository, PR, contributors)")
     parser.add_argument("--name", default="", help="the run's name in reports (default: the folder's name)")
@@ -84,12 +86,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--target github needs --world FILE naming the repository and pull request")
         manifest, trace = runs.record_on_github(
             args.profile, knobs, args.out, _github_credentials(),
-            world=args.world, name=args.name, description=args.description, trim=args.trim,
+            world=args.world, name=args.name, description=args.description, trim=args.trim, force=args.force,
         )
     else:
         manifest, trace = runs.record_on_loopback(
             args.profile, knobs, args.out, name=args.name, description=args.description,
-            trim=args.trim, world=args.world,
+            trim=args.trim, world=args.world, force=args.force,
         )
     print(
         f"recorded {args.out}: {len(manifest.cassettes)} handler invocations, {trace.requests} requests "

@@ -33,6 +33,14 @@ class CassetteEntry:
     #: per call, in order: the category the call site gave when recording (replay-free stats)
     categories: list[str] = field(default_factory=list)
 
+    def check_count(self, recorded: int, path: str | Path) -> None:
+        """The cassette at ``path`` holds ``recorded`` interactions: the manifest must agree."""
+        if recorded != self.interactions:
+            raise DataError(
+                f"{path}: holds {recorded} interaction{'s' if recorded != 1 else ''} but the run's "
+                f"manifest says {self.interactions}; the cassette or the manifest was changed after recording"
+            )
+
 
 @dataclass
 class Manifest:
@@ -101,7 +109,7 @@ _MANIFEST_FIELDS: dict[str, type] = {
 #: a cassette entry's fields: (type or types, required)
 _ENTRY_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "file": ((str,), True), "step": ((int,), True), "event": ((str,), True), "handler": ((str,), True),
-    "chroot": ((str, type(None)), False), "interactions": ((int,), False), "categories": ((list,), False),
+    "chroot": ((str, type(None)), False), "interactions": ((int,), True), "categories": ((list,), False),
 }
 _KIND_NAMES = {str: "text", int: "a whole number", dict: "a mapping", list: "a list", type(None): "null"}
 
@@ -150,6 +158,12 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def is_hidden(path: Path, under: Path) -> bool:
+    """Whether ``path`` (below ``under``) is in a hidden folder or is a hidden file: such are
+    never runs or cassettes (e.g. an interrupted recording's ``.NAME.partial-PID``)."""
+    return any(part.startswith(".") for part in path.relative_to(under).parts)
+
+
 def find_runs(paths: list[str | Path]) -> list[Path]:
     """Run folders under ``paths`` (a run folder, or a folder of runs), sorted by name."""
     runs: list[Path] = []
@@ -162,5 +176,7 @@ def find_runs(paths: list[str | Path]) -> list[Path]:
         elif p.is_dir():
             if any(f.is_file() for f in p.glob("*.yaml")):
                 raise DataError(f"{p}: holds cassettes but is not a recorded run (no {MANIFEST})")
-            runs.extend(sorted(d for d in p.iterdir() if (d / MANIFEST).is_file()))
+            # hidden folders are never runs: .NAME.partial-PID/.NAME.old-PID are recordings
+            # in progress or interrupted (tracer.recording.runfolder)
+            runs.extend(sorted(d for d in p.iterdir() if not d.name.startswith(".") and (d / MANIFEST).is_file()))
     return runs

@@ -9,12 +9,11 @@ is entered around that step's handler.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,8 +21,11 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
 from tracer.errors import DataError, TracerError
-from tracer.recording.cassette_io import write_cassette_atomic
-from tracer.recording.manifest import CassetteEntry, Manifest, library_versions
+from tracer.recording import completeness
+from tracer.recording.completeness import CassettePlay, differences, summary
+from tracer.recording.cassette_io import write_cassette_atomic, write_text_atomic
+from tracer.recording.manifest import CassetteEntry, Manifest, check_run_file, library_versions
+from tracer.recording.runfolder import check_target, clean_leftovers, partial_dir, swap_in
 from tracer.recording.vcr_config import recording_vcr, replaying_vcr
 
 
@@ -88,17 +90,27 @@ def record_run(
     *,
     api_url: str | None = None,
     trim: bool = True,
+    force: bool = False,
+    files: dict[str, str] | None = None,
 ) -> tuple[Manifest, Trace]:
     """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
 
     ``api_url`` is the server that really answers (a loopback GitHub, reached through
     the API redirect); None records against api.github.com itself. Until the whole run
     is recorded it lives in a hidden ``.NAME.partial-PID`` folder beside ``out_dir``;
-    an existing run at ``out_dir`` is replaced only once the new one is complete.
+    an existing run at ``out_dir`` is replaced only once the new one is complete
+    (:mod:`tracer.recording.runfolder`). Anything at ``out_dir`` that is not a run (or
+    an empty folder) is refused unless ``force``. ``files`` are more files of the run
+    (name: text), e.g. the worker profile it was recorded with.
     """
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
+    check_target(out, force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{out}: cannot create {out.parent}: {exc.strerror or exc}") from None
+    clean_leftovers(out.parent)
+    partial = partial_dir(out)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
     v = recording_vcr(api_url, trim)
@@ -109,15 +121,15 @@ def record_run(
     def around(step: Any) -> Iterator[None]:
         name = cassette_name(step)
         start = len(tracer.calls)
-        with v.use_cassette(str(partial / name)):
+        with v.use_cassette(str(partial / name)) as cassette:
             yield
         if not (partial / name).exists():  # a handler that made no call: an empty cassette
             write_cassette_atomic(partial / name, {"interactions": [], "version": 1})
         calls = tracer.calls[start:]
         entries.append(
             CassetteEntry(
-                file=name, step=step.index, event=step.event, handler=step.handler,
-                chroot=step.chroot, interactions=len(calls), categories=[c.category for c in calls],
+                file=name, step=step.index, event=step.event, handler=step.handler, chroot=step.chroot,
+                interactions=len(cassette.data), categories=[c.category for c in calls],
             )
         )
 
@@ -130,27 +142,26 @@ def record_run(
             pipeline.run(around=around)
         manifest.cassettes = entries
         manifest.versions = library_versions()
+        for name, text in (files or {}).items():
+            write_text_atomic(partial / check_run_file(name, "a run's file"), text)
         manifest.save(partial)
-        _swap_in(partial, out)
+        swap_in(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return manifest, tracer.trace()
 
 
-def _swap_in(partial: Path, out: Path) -> None:
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(partial, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # -- replay --------------------------------------------------------------------------------
 
 
 class ReplayMismatch(DataError):
-    """A request the worker made is not in the run's cassette."""
+    """The worker did not replay the way it recorded (a request not in a cassette, an answer
+    it fails on)."""
+
+
+class IncompleteReplay(ReplayMismatch, completeness.IncompleteReplay):
+    """A request with no recorded answer, or a recorded answer never asked for."""
 
 
 @dataclass
@@ -158,6 +169,8 @@ class ReplayResult:
     run: Path
     manifest: Manifest
     trace: Trace
+    #: what each handler invocation did with its cassette (all complete)
+    plays: list[CassettePlay] = field(default_factory=list)
 
 
 def _mismatch(exc: BaseException | None) -> CannotOverwriteExistingCassetteException | None:
@@ -181,11 +194,25 @@ def _closest(cassette: Any, failed: Any) -> str:
     return f"{request.method} {request.uri}"
 
 
+def _play(step: Any, entry: CassetteEntry, cassette: Any, unanswered: list[str]) -> CassettePlay:
+    """What one handler invocation did with its (vcrpy) cassette."""
+    recorded = [f"{request.method} {request.uri}" for request, _ in cassette.data]
+    played = [cassette.play_counts[i] for i in range(len(recorded))]
+    return CassettePlay(step.index, step.handler, step.event, entry.file, recorded, played, unanswered)
+
+
+#: what the tracer records as the error of a request vcrpy found no answer for
+_NO_ANSWER = CannotOverwriteExistingCassetteException.__name__
+
+
 def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None) -> ReplayResult:
     """Re-execute ``pipeline`` against the cassettes of ``run_dir`` with the network blocked.
 
     The pipeline must be built from the manifest's profile and knobs; its steps must be
-    the manifest's. PyGithub's throttle and ogr's retry back-offs are skipped.
+    the manifest's. PyGithub's throttle and ogr's retry back-offs are skipped. The replay
+    must be complete both ways (:mod:`tracer.recording.completeness`): a request with no
+    recorded answer, or a recorded answer never asked for, raises :class:`IncompleteReplay`
+    with a per-handler table and the command that re-records the run.
     """
     run = Path(run_dir)
     manifest = manifest or Manifest.load(run)
@@ -199,15 +226,19 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
             f"with these knobs makes {len(planned)} (first difference at step {first + 1}); "
             f"re-record with: {record_command(manifest, run)}"
         )
-    by_step = {e.step: e for e in manifest.cassettes}
+    by_step = {s.index: e for s, e in zip(steps, manifest.cassettes)}
     v = replaying_vcr()
     tracer = Tracer()
+    plays: list[CassettePlay] = []
+    again = f"re-record with: {record_command(manifest, run)}"
 
     @contextmanager
     def around(step: Any) -> Iterator[None]:
         entry = by_step[step.index]
         path = run / entry.file
+        start = len(tracer.calls)
         with v.use_cassette(str(path)) as cassette:
+            entry.check_count(len(cassette.data), path)
             try:
                 yield
             except TracerError:
@@ -218,16 +249,22 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
                     raise ReplayMismatch(
                         f"{path}: {step.handler} [{step.event}] failed on the recorded answers "
                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); the cassette is not "
-                        f"what the worker expects; re-record with: {record_command(manifest, run)}"
+                        f"what the worker expects; {again}"
                     ) from exc
                 failed = getattr(mismatch, "failed_request", None)
                 request = f"{failed.method} {failed.uri}" if failed is not None else "a request"
-                raise ReplayMismatch(
+                plays.append(_play(step, entry, cassette, [request]))
+                raise IncompleteReplay(
                     f"{path}: {step.handler} [{step.event}] made {request}, which is not in the "
-                    f"cassette (closest recorded: {_closest(cassette, failed)}); re-record with: "
-                    f"{record_command(manifest, run)}"
+                    f"cassette (closest recorded: {_closest(cassette, failed)}); the replay stopped there; {again}",
+                    plays,
                 ) from None
+            # a request without an answer whose error the worker caught and went on
+            swallowed = [f"{c.method} {c.url}" for c in tracer.calls[start:] if (c.error or "").startswith(_NO_ANSWER)]
+            plays.append(_play(step, entry, cassette, swallowed))
 
     with block_network(), no_throttle(), tracer:
         pipeline.run(around=around)
-    return ReplayResult(run, manifest, tracer.trace())
+    if differences(plays):
+        raise IncompleteReplay(f"{run}: the replay differs from the recording: {summary(plays)}; {again}", plays)
+    return ReplayResult(run, manifest, tracer.trace(), plays)

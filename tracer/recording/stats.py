@@ -10,7 +10,7 @@ from tracer.capture.charging import header, is_charged
 from tracer.capture.hosts import host_of
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_cassette
-from tracer.recording.manifest import MANIFEST, Manifest
+from tracer.recording.manifest import MANIFEST, Manifest, is_hidden
 from tracer.recording.retries import RETRIED_STATUSES, RETRIES
 from tracer.recording.secrets import AUTH_KIND_HEADER
 
@@ -26,15 +26,18 @@ def _files(paths: list[str | Path]) -> list[tuple[Path, Manifest | None]]:
             manifest = Manifest.load(p.parent) if (p.parent / MANIFEST).is_file() else None
             found.append((p, manifest))
             continue
-        runs = [p] if (p / MANIFEST).is_file() else sorted({m.parent for m in p.rglob(MANIFEST)})
+        runs = [p] if (p / MANIFEST).is_file() else sorted(
+            {m.parent for m in p.rglob(MANIFEST) if not is_hidden(m.parent, p)}
+        )
         for run in runs:
             manifest = Manifest.load(run)
             found.extend((run / e.file, manifest) for e in manifest.cassettes)
         if not runs:
-            found.extend((f, None) for f in sorted(p.rglob("*.yaml")) if f.name != MANIFEST)
+            found.extend((f, None) for f in sorted(p.rglob("*.yaml")) if f.name != MANIFEST and not is_hidden(f, p))
     if not found:
         raise DataError(f"{', '.join(map(str, paths))}: no cassettes found")
-    return found
+    unique = {item[0].resolve(): item for item in reversed(found)}  # each file once
+    return [item for item in found if unique.get(item[0].resolve()) is item]
 
 
 def trace_from_cassettes(
@@ -55,6 +58,8 @@ def trace_from_cassettes(
     for path, manifest in _files(paths):
         entry = next((e for e in manifest.cassettes if e.file == path.name), None) if manifest else None
         interactions = load_cassette(path)["interactions"]
+        if entry is not None:
+            entry.check_count(len(interactions), path)
         kept = entry.categories if entry and len(entry.categories) == len(interactions) else None
         previous: tuple[str, str, int | None] | None = None
         attempt = 1
