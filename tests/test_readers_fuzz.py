@@ -26,6 +26,7 @@ from tracer.loopback import World
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest
 from tracer.recording.requre import import_requre
+from tracer.recording.secrets import scan_file
 from tracer.recording.stats import trace_from_cassettes
 from tracer.recording.vcr_config import AtomicPersister
 from tracer.worker import load_profile
@@ -33,9 +34,9 @@ from tracer.worker import load_profile
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "cassettes" / "c-3ch"
 
-settings.register_profile("default", max_examples=40, deadline=None,
+settings.register_profile("default", max_examples=40, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "1000")), deadline=None,
+settings.register_profile("thorough", max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "1000")), deadline=None, database=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
@@ -87,6 +88,7 @@ READERS: dict[str, tuple[Callable[[], Any], str, Callable[[Path], Any]]] = {
     "profile": (_yaml_file(ROOT / "tracer/worker/profiles/packit-service@bc1f66bb.yaml"), "p.yaml", load_profile),
     "explanations": (_yaml_file(ROOT / "tracer/drift/explanations.yaml"), "e.yaml", load_explanations),
     "requre": (_requre, "q.yaml", import_requre),
+    "scan": (_cassette, "c.yaml", scan_file),
 }
 
 

@@ -267,7 +267,7 @@ def planted(tmp_path: Path) -> Path:
     (root / "cassette.yaml").write_text(PLANTED_YAML)
     (root / "sub" / "payload.json").write_text(PLANTED_JSON)
     (root / "sub" / "clean.yml").write_text(CLEAN_YAML)
-    (root / "sub" / "notes.txt").write_text(f"not scanned when walking: {GHS}\n")
+    (root / "sub" / "notes.txt").write_text(f"any file is scanned when walking: {GHS}\n")
     return root
 
 
@@ -282,6 +282,7 @@ def test_scan_finds_planted_secrets_with_file_and_line(planted: Path) -> None:
         ("cassette.yaml", 9, "access-token"),
         ("cassette.yaml", 9, "temp-clone-token"),
         ("cassette.yaml", 12, "github-token"),
+        ("sub/notes.txt", 1, "github-token"),
         ("sub/payload.json", jwt_line, "jwt"),
         ("sub/payload.json", key_line, "private-key"),
     ]
@@ -306,12 +307,12 @@ def test_scan_cli_exit_codes_and_output(planted: Path, capsys) -> None:
     assert main(["scan", str(planted)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{planted / 'cassette.yaml'}:4: authorization-header: ")
-    assert len(out) == 7 and out[-1] == "6 possible secret(s) in 2 of 3 file(s) scanned"
+    assert len(out) == 8 and out[-1] == "7 possible secret(s) in 3 of 4 file(s) scanned"
     assert [secret for secret in SECRETS if secret in "\n".join(out)] == []
 
     assert main(["scan", str(FIXTURES)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out == ["no secrets found in 15 file(s) scanned"]  # 14 cassettes + one requre recording
+    assert out == ["no secrets found in 17 file(s) scanned"]  # 14 cassettes, one requre recording, LICENSE, README
 
     assert main(["scan", str(planted / "nope")]) == 2
     err = capsys.readouterr().err.splitlines()

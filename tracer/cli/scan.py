@@ -12,11 +12,13 @@ from tracer.recording.secrets import iter_scanned_files, scan_paths
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "scan",
-        help="find secrets (tokens, JWTs, private keys, auth headers) in YAML/JSON files",
-        description="Scan files, and directories for *.yaml, *.yml and *.json files, for "
-        "GitHub tokens, JWTs, PEM private keys, Authorization headers and temp_clone_token "
-        "values. Prints FILE:LINE: KIND: excerpt (secret redacted) per finding; "
-        "exit 1 when anything is found, 0 when clean.",
+        help="find secrets (tokens, JWTs, private keys, auth headers) in cassettes and any other file",
+        description="Scan files, and every file under directories (.git, .hg, .svn skipped), for "
+        "GitHub tokens, JWTs, PEM private keys, Authorization headers, token URL parameters and "
+        "temp_clone_token, private_key, password and client_secret values, also where they hide: "
+        "base64 (a file's content, !!binary bodies), gzip/deflate, percent-encoding, JSON and YAML "
+        "escapes. Prints FILE:LINE: KIND: excerpt (secret redacted) per finding; "
+        "exit 1 when anything is found, 0 when clean, 2 when there is no file to scan.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", type=Path, help="file or directory")
     parser.set_defaults(func=run)

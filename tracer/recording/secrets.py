@@ -14,15 +14,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from tracer.errors import DataError
 
@@ -38,8 +41,6 @@ SECRET_REQUEST_HEADERS = ("authorization", "proxy-authorization", "cookie")
 SECRET_QUERY_PARAMS = ("token", "access_token", "client_secret")
 #: JSON keys whose non-empty string value is always a secret
 SECRET_JSON_KEYS = ("temp_clone_token", "client_secret", "private_key", "password")
-#: file name endings :func:`scan_paths` reads when it walks a directory
-SCANNED_SUFFIXES = (".yaml", ".yml", ".json")
 
 _GITHUB_TOKEN = r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"
 _JWT = r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
@@ -73,10 +74,35 @@ _TEXT_SCRUBS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # --------------------------------------------------------------------------- scrubbing
 def scrub_text(text: str) -> str:
-    """Replace every secret-looking substring of ``text`` with :data:`PLACEHOLDER`."""
+    """Replace every secret-looking substring of ``text`` with :data:`PLACEHOLDER`, also where
+    it is percent-encoded (``token%3D...``, ``Bearer%20ghp_...``)."""
     for pattern, replacement in _TEXT_SCRUBS:
         text = pattern.sub(replacement, text)
+    if "%" in text:
+        for secret in {m[4] for m in _matches(unquote_plus(text))}:
+            for encoded in {quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)}:
+                text = text.replace(encoded, PLACEHOLDER)
     return text
+
+
+def _scrub_base64(text: str) -> str:
+    """A base64 text (a file's ``content`` from the contents API) whose decoded text holds a
+    secret: scrubbed inside and encoded again, wrapped as it was; else ``text`` unchanged."""
+    decoded = _b64(text)
+    if decoded is None or _inflate(decoded) is not None:
+        return text
+    try:
+        inner = decoded.decode("utf-8")
+    except UnicodeDecodeError:
+        return text
+    scrubbed = _scrub_str_body(inner)
+    if scrubbed == inner:
+        return text
+    encoded = base64.b64encode(scrubbed.encode("utf-8")).decode("ascii")
+    width = len(text.split("\n", 1)[0]) if "\n" in text.strip() else 0
+    if width:
+        encoded = "\n".join(encoded[i : i + width] for i in range(0, len(encoded), width)) + "\n"
+    return encoded
 
 
 def scrub_json(value: Any) -> Any:
@@ -93,7 +119,7 @@ def scrub_json(value: Any) -> Any:
     if isinstance(value, list):
         return [scrub_json(item) for item in value]
     if isinstance(value, str):
-        return scrub_text(value)
+        return scrub_text(_scrub_base64(value))
     return value
 
 
@@ -337,12 +363,37 @@ _SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
         _NOT_SECRET,
     ),
     ("github-token", _GITHUB_TOKEN_RE, 0, frozenset()),
+    (
+        "secret-field",
+        re.compile(
+            rf"(?i)(?<![A-Za-z0-9_]){_QUOTE}?(?:{'|'.join(k for k in SECRET_JSON_KEYS if k != 'temp_clone_token')})"
+            rf"{_QUOTE}?[ \t]*[:=][ \t]*(?:{_QUOTE})?([^\s\"'\\,}}\]&]+)"
+        ),
+        1,
+        _NOT_SECRET,
+    ),
+    (
+        "url-token",
+        re.compile(rf"(?<=[?&])(?:{'|'.join(SECRET_QUERY_PARAMS)})=([^&#\s\"'<>\\]+)"),
+        1,
+        _NOT_SECRET | {"%3cscrubbed%3e"},
+    ),
 )
 _EXCERPT_WIDTH = 100
 
 
 def scan_text(text: str, file: str = "<text>") -> list[Finding]:
     """Findings in one text, in line order."""
+    accepted = _matches(text)
+    spans = [(start, end, kind, secret) for start, end, _, kind, secret in accepted]
+    return [
+        Finding(file, text.count("\n", 0, line_at) + 1, kind, _excerpt(text, line_at, spans))
+        for _, _, line_at, kind, _ in accepted
+    ]
+
+
+def _matches(text: str) -> list[tuple[int, int, int, str, str]]:
+    """Every secret in ``text``: (start, end, offset of its match, kind, the secret), in order."""
     accepted: list[tuple[int, int, int, str, str]] = []  # (start, end, line_at, kind, secret)
     for kind, pattern, group, not_secret in _SCAN_RULES:
         for match in pattern.finditer(text):
@@ -354,32 +405,180 @@ def scan_text(text: str, file: str = "<text>") -> list[Finding]:
                 continue
             accepted.append((start, end, match.start(), kind, secret))
     accepted.sort()
-    spans = [(start, end, kind, secret) for start, end, _, kind, secret in accepted]
-    return [
-        Finding(file, text.count("\n", 0, line_at) + 1, kind, _excerpt(text, line_at, spans))
-        for _, _, line_at, kind, _ in accepted
-    ]
+    return accepted
 
 
 def scan_file(path: str | os.PathLike[str]) -> list[Finding]:
-    """Findings in one file (read as UTF-8, undecodable bytes replaced)."""
+    """Findings in one file: its text (UTF-8, undecodable bytes replaced) and what hides
+    inside it (:func:`hidden_texts`: compressed, base64, ``!!binary``, percent-encoded, JSON
+    strings), each hidden secret reported once, at the line of the value that holds it."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return scan_text(text, str(path))
+    file = str(path)
+    inflated = _inflate(raw)
+    if inflated is not None:  # a compressed file: scan what it holds
+        raw = inflated
+    text = raw.decode("utf-8", errors="replace")
+    findings = scan_text(text, file)
+    # a hidden secret already found in plain text (the same secret, or one of its kind on
+    # its line: a PEM's "\n" escapes decoded) is reported once
+    seen: set[Any] = {(f.line, f.kind) for f in findings} | {m[4] for m in _matches(text)}
+    for line, how, hidden in _hidden_in_file(text):
+        spans = _matches(hidden)
+        shown = [(start, end, kind, secret) for start, end, _, kind, secret in spans]
+        for _, _, line_at, kind, secret in spans:
+            if secret in seen or (line, kind) in seen:
+                continue
+            seen |= {secret, (line, kind)}
+            findings.append(Finding(file, line, f"{kind} ({how})", _excerpt(hidden, line_at, shown)))
+    return sorted(findings, key=lambda f: f.line) if len(findings) > 1 else findings
+
+
+def _hidden_in_file(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, how it was hidden, text) for every hidden text of a file: per YAML (or JSON)
+    scalar when the file parses, else per line."""
+    import yaml
+
+    try:
+        from yaml import CSafeLoader as Loader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as Loader  # type: ignore[assignment]
+    try:
+        nodes = [yaml.compose(text, Loader=Loader)] if text.strip() else []
+    except (yaml.YAMLError, RecursionError, ValueError):
+        for number, line in enumerate(text.splitlines(), 1):
+            for how, hidden in hidden_texts(line):
+                yield number, how, hidden
+        return
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode):
+            line = node.start_mark.line + 1
+            if node.tag.endswith(":binary"):
+                decoded = _b64(node.value)
+                if decoded is not None:
+                    inner = _bytes_text(decoded)
+                    yield line, "!!binary", inner
+                    for how, hidden in hidden_texts(inner):
+                        yield line, f"!!binary, {how}", hidden
+                continue
+            if node.style == '"':  # escapes (\x67hp_...) are an encoding too
+                yield line, "YAML escapes", node.value
+            for how, hidden in hidden_texts(node.value):
+                yield line, how, hidden
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                nodes.extend((key, value))
+
+
+#: how deep :func:`hidden_texts` unwraps encodings inside encodings
+MAX_DEPTH = 3
+_B64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}\Z")
+
+
+def hidden_texts(text: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(how, text) for each text hidden inside ``text``: percent-decoded, base64-decoded (and
+    decompressed: a file's ``content`` from the contents API, a gzip body), the strings of a
+    JSON document, and those inside them again (:data:`MAX_DEPTH` levels)."""
+    if depth >= MAX_DEPTH or len(text) < 16:
+        return
+    if "%" in text:
+        unquoted = unquote_plus(text)
+        if unquoted != text:
+            yield "percent-encoded", unquoted
+            yield from hidden_texts(unquoted, depth + 1)
+    decoded = _b64(text)
+    if decoded is not None:
+        inner = _bytes_text(decoded)
+        yield "base64", inner
+        yield from hidden_texts(inner, depth + 1)
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return
+        strings = list(_json_strings(data))
+        if "\\u" in text or "\\/" in text:
+            yield "JSON escapes", "\n".join(strings)
+        for item in strings:
+            for how, hidden in hidden_texts(item, depth + 1):
+                yield f"JSON, {how}", hidden
+
+
+def _json_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _json_strings(key)
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def _b64(text: str) -> bytes | None:
+    """The bytes of a base64 text (GitHub wraps it every 60 characters), or None."""
+    compact = "".join(text.split())
+    if not _B64.match(compact):
+        return None
+    padded = compact + "=" * (-len(compact) % 4)
+    try:
+        if "-" in compact or "_" in compact:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _inflate(data: bytes) -> bytes | None:
+    """A gzip, zlib or raw deflate payload decompressed (fully), else None."""
+    if len(data) < 8:
+        return None
+    for wbits in (31, 15, -15):  # gzip, zlib, raw deflate
+        if wbits == 31 and data[:2] != b"\x1f\x8b" or wbits == 15 and data[:1] != b"\x78":
+            continue
+        try:
+            inflater = zlib.decompressobj(wbits)
+            out = inflater.decompress(data, 50_000_000)
+        except zlib.error:
+            continue
+        if inflater.eof and not inflater.unused_data and out:
+            return out
+    return None
+
+
+def _bytes_text(data: bytes) -> str:
+    """The text of decoded bytes (decompressed first when compressed); binary data byte for
+    byte as Latin-1 (the secret patterns are ASCII)."""
+    inflated = _inflate(data)
+    if inflated is not None:
+        data = inflated
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+#: folders a directory walk skips (version control internals)
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
 def iter_scanned_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """The files :func:`scan_paths` reads: files as given, directories walked for YAML/JSON."""
+    """The files :func:`scan_paths` reads: files as given, directories walked for every file
+    (version-control folders skipped)."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
                 for name in sorted(files):
-                    if name.lower().endswith(SCANNED_SUFFIXES):
+                    if os.path.isfile(os.path.join(root, name)):
                         yield Path(root) / name
         elif path.is_file():
             yield path
@@ -388,14 +587,19 @@ def iter_scanned_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path
 
 
 def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Finding]:
-    """Findings in every file of ``paths`` (a missing path is a :class:`DataError`)."""
+    """Findings in every file of ``paths`` (a missing path, or no file at all, is a
+    :class:`DataError`: a scan of nothing is not "clean")."""
     paths = list(paths)
     for raw in paths:  # report a missing path before reading anything
         if not Path(raw).exists():
             raise DataError(f"{raw}: no such file or directory")
     findings: list[Finding] = []
+    files = 0
     for file in iter_scanned_files(paths):
+        files += 1
         findings.extend(scan_file(file))
+    if not files:
+        raise DataError(f"{', '.join(map(str, paths))}: no files to scan")
     return findings
 
 
