@@ -154,20 +154,22 @@ def test_bc1f66bb_category_totals() -> None:
     #   is_user_approved 2: the permission GET, once per handler class (copr_build, tests).
     #   load_packit_yaml 45 = 3 · (3 + 4N): 404 .distro/source-git.yaml + .packit.yaml + the spec
     #       search's root listing, in each of those process_message runs.
-    #   set_status 65 = 2 + 21N: the check runs (2N task accepted, 2N at Copr submission, 2N each
+    #   set_status 62 = 2 + 20N: the check runs (2N task accepted, 2N at Copr submission, 2N each
     #       at SRPM start/end, 2 per chroot at RPM start/end, 2 per test submission, 1 per TF
     #       result) plus the GET repo of every handler whose first call is a status (SRPM start,
-    #       SRPM end, RPM start/end per chroot, test submission, TF results).
-    #   other 20 = 2 + 6N: CoprBuildHandler's GET repo + GET pulls (the PR is read before any
-    #       status), and per test submission .fmf/version, GET pulls ×2 and GET branches ×3.
+    #       SRPM end, RPM start/end per chroot, TF results).
+    #   other 23 = 2 + 7N: CoprBuildHandler's GET repo + GET pulls (the PR is read before any
+    #       status), and per test submission GET repo (TestingFarmHandler._get_or_create_group
+    #       stores the base project's URL, get_web_url, before any status), .fmf/version,
+    #       GET pulls ×2 and GET branches ×3.
     trace = traced(C, chroots=3).trace
     assert trace.categories() == {
         "is_project_private": 15,
         "is_user_approved": 2,
         "load_packit_yaml": 45,
-        "set_status": 65,
+        "set_status": 62,
         "auth": 0,
-        "other": 20,
+        "other": 23,
     }
 
 

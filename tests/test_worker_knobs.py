@@ -103,12 +103,13 @@ def test_config_file_name_does_not_matter_at_head() -> None:
 def test_tests_off() -> None:
     # At C the tests job costs: 1 allowlist call (its handler class) and N "task accepted"
     # statuses in the PR's process_message; N test statuses at Copr submission; N each at SRPM
-    # start/end and 1 per chroot at RPM start/end (4N); 9 per test submission; the tests
-    # running/complete events, 4 + 2 each (12N): 1 + 27N.
+    # start/end and 1 per chroot at RPM start/end (4N); 9 per test submission (its GET repo,
+    # paid by get_web_url, and 6 reads are other; 2 check runs); the tests running/complete
+    # events, 4 + 2 each (12N): 1 + 27N.
     assert delta(C, tests=False) == (
         -(1 + 27 * N),
         {"is_project_private": -2 * N, "is_user_approved": -1, "load_packit_yaml": -6 * N,
-         "set_status": -13 * N, "other": -6 * N},
+         "set_status": -12 * N, "other": -7 * N},
     )
     # At HEAD: 1 allowlist call + N statuses (PR), N (submission), 1 (TestingFarmHandler's rate
     # limit check at the PR), 4N at SRPM/RPM start/end, 10 per submission, 3 + 3 per chroot for

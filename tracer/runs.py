@@ -20,7 +20,7 @@ from tracer.errors import DataError, TracerError
 from tracer.model import config_calls
 from tracer.recording.manifest import Manifest, check_run_file, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
-from tracer.worker import Credentials, Knobs, Pipeline, Profile, load_profile, scenario_world
+from tracer.worker import Credentials, Knobs, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
 
 #: whose personal token a token-authenticated loopback recording uses
 BOT_LOGIN = "packit-bot"
@@ -28,8 +28,31 @@ BOT_LOGIN = "packit-bot"
 SHIPPED_PROFILES = "tracer/worker/profiles/"
 
 
+#: how each knob reaches the published model's Scenario: the parameter it sets, or None where
+#: the model has no parameter (it assumes one value: a collaborator's PR through a token, the
+#: repository's own tmt tests, no admin, no PR comments; the webhook's action and the sender's
+#: permission do not enter it). A run is compared with the model whatever those knobs say.
+KNOB_MODEL_PARAMETERS: dict[str, str | None] = {
+    "chroots": "chroots",
+    "tests": "tests_enabled",
+    "config_file": "load_packit_yaml",
+    "spec_search": "load_packit_yaml",
+    "load_config_once": "load_packit_yaml_once",
+    "private_once": "is_private_once",
+    "build_flags_only": "all_flags",
+    "contributor": None,
+    "auth": None,
+    "fmf": None,
+    "admin": None,
+    "success_comment": None,
+    "pr_action": None,
+    "permission": None,
+}
+
+
 def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
-    """The published model's Scenario parameters that describe this profile and these knobs."""
+    """The published model's Scenario parameters that describe this profile and these knobs
+    (see :data:`KNOB_MODEL_PARAMETERS`)."""
     lookup = "loop" if profile.switches.config_lookup == "probe_each_name" else "listing"
     return {
         "chroots": knobs.chroots,
@@ -102,7 +125,7 @@ def record_on_loopback(
     from tracer.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
-    resolved = _knobs(knobs).resolved(prof)
+    resolved = resolve_knobs(prof, _knobs(knobs), world)
     world_data = World.from_dict(scenario_world(resolved, world), source=str(world or "tracer/worker/worlds"))
     manifest = Manifest(
         profile=prof.name,
@@ -141,7 +164,7 @@ def record_on_github(
     must hold the packit config the knobs describe.
     """
     prof = load_profile(profile)
-    resolved = _knobs(knobs).resolved(prof)
+    resolved = resolve_knobs(prof, _knobs(knobs), world)
     manifest = Manifest(
         profile=prof.name, knobs=resolved.as_dict(), target="api.github.com",
         name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
@@ -165,7 +188,7 @@ def replay(run_dir: str | Path) -> ReplayResult:
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
         prof = run_profile(run_dir, manifest)
-        knobs = Knobs.from_mapping(manifest.knobs, source=source).resolved(prof)
+        knobs = resolve_knobs(prof, Knobs.from_mapping(manifest.knobs, source=source))
     except TracerError as exc:
         message = str(exc)
         raise DataError(message if message.startswith(source) else f"{source}: {message}") from None

@@ -31,12 +31,25 @@ def add_knob_flags(parser: argparse.ArgumentParser) -> None:
                        help="Copr handlers set build and mapped test statuses")
     knobs.add_argument("--contributor", choices=("collaborator", "outside", "outside_author"), help="who triggers the PR")
     knobs.add_argument("--auth", choices=("token", "app"), help="token, or as a GitHub App (installation tokens)")
+    knobs.add_argument("--fmf", action=argparse.BooleanOptionalAction, default=None,
+                       help=".fmf/version in the repository (off: packit submits Testing Farm's installability test)")
+    knobs.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None,
+                       help="the sender is one of the service config's admins (no allowlist permission check)")
+    knobs.add_argument("--success-comment", action=argparse.BooleanOptionalAction, default=None,
+                       help="notifications.pull_request.successful_build: comment on the PR after a successful build")
+    knobs.add_argument("--pr-action", choices=("opened", "synchronize", "reopened"),
+                       help="the pull_request webhook's action")
+    knobs.add_argument("--permission", choices=("none", "read", "write", "admin"),
+                       help="the sender's permission on the repository (default: the world's for --contributor)")
+
+
+#: the knobs' names (tracer.worker.Knobs.names(), kept here so that --help imports no worker)
+KNOB_NAMES = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
+              "build_flags_only", "contributor", "auth", "fmf", "admin", "success_comment", "pr_action", "permission")
 
 
 def knob_values(args: argparse.Namespace) -> dict[str, object]:
-    names = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
-             "build_flags_only", "contributor", "auth")
-    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    return {n: getattr(args, n) for n in KNOB_NAMES if getattr(args, n) is not None}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

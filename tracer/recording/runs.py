@@ -53,6 +53,11 @@ KNOB_FLAGS: dict[str, tuple[str, str | None]] = {
     "build_flags_only": ("--build-flags-only", "--all-flags"),
     "contributor": ("--contributor", None),
     "auth": ("--auth", None),
+    "fmf": ("--fmf", "--no-fmf"),
+    "admin": ("--admin", "--no-admin"),
+    "success_comment": ("--success-comment", "--no-success-comment"),
+    "pr_action": ("--pr-action", None),
+    "permission": ("--permission", None),
 }
 
 

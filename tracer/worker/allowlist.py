@@ -1,7 +1,9 @@
 """packit-service's allowlist check of a PR event (``Allowlist._check_pr_event``).
 
-The actor (the webhook's sender) is let in when the repository's namespace is approved (the
-database: every namespace here is) and the actor can merge (``can_merge_pr``: GET
+An actor (the webhook's sender) listed in the service config's ``admins`` passes without a
+look at GitHub, whatever the event (``check_and_report``). Otherwise the actor is let in when
+the repository's namespace is approved (the database: every namespace here is) and the actor
+can merge (``can_merge_pr``: GET
 collaborators/{actor}/permission) or, failing that, is the PR's author (``get_pr``: GET
 pulls/{n}). Otherwise packit reports a neutral status "User cannot trigger!" on the statuses of
 the jobs being checked and the event goes no further.
@@ -25,7 +27,8 @@ DOCS_APPROVAL_URL = "https://packit.dev/docs/guide/#2-approval"
 
 
 class Allowlist:
-    def __init__(self, approved_namespaces: Iterable[str] = ("github.com",)) -> None:
+    def __init__(self, admins: Iterable[str] = (), approved_namespaces: Iterable[str] = ("github.com",)) -> None:
+        self.admins = frozenset(admins)
         self.approved = {n.lower() for n in approved_namespaces}
 
     def is_namespace_or_parent_approved(self, namespace: str) -> bool:
@@ -40,7 +43,10 @@ class Allowlist:
         job_configs: list[JobConfig],
         helper_for: Callable[[JobConfig], BaseBuildJobHelper],
     ) -> bool:
-        """True when the event may start these jobs; PR events are the only ones checked."""
+        """True when the event may start these jobs: an admin's always; PR events are checked."""
+        actor = getattr(event, "actor", None)
+        if actor and actor in self.admins:
+            return True  # "{actor} is admin, you shall pass."
         if isinstance(event, PullRequestGithubEvent):
             return self._check_pr_event(event, project, job_configs, helper_for)
         return True

@@ -12,11 +12,20 @@ from typing import ClassVar
 from tracer.errors import DataError
 from tracer.worker.context import Task, WorkerContext
 from tracer.worker.job_helpers import CoprBuildJobHelper
+from tracer.worker.models import TFTTestRunTargetModel
 from tracer.worker.packit_config import JobConfig, PackageConfig
-from tracer.worker.reporting import BaseCommitStatus
+from tracer.worker.reporting import BaseCommitStatus, DuplicateCheckMode
 from tracer.worker.testing_farm import TestingFarmJobHelper
 
 COPR_URL = "https://copr.fedorainfracloud.org/coprs/build"
+SUCCESSFUL_BUILD_COMMENT = (
+    "Congratulations! One of the builds has completed. :champagne:\n\n"
+    "You can install the built RPMs by following these steps:\n\n"
+    "* `sudo dnf install -y 'dnf*-command(copr)'`\n"
+    "* `dnf copr enable {owner}/{project}`\n"
+    "* And now you can install the packages.\n"
+    "\nPlease note that the RPMs should be used only in a testing environment."
+)
 
 
 class JobHandler:
@@ -79,8 +88,15 @@ class TestingFarmHandler(JobHandler):
         build_id = self.task.kwargs.get("build_id")
         if not isinstance(build_id, int):
             raise DataError(f"task {self.task}: sent without the Copr build id")
-        helper.run_testing_farm(chroot, build_id)
+        helper.run_testing_farm(self._get_or_create_group(chroot, build_id))
         return []
+
+    def _get_or_create_group(self, chroot: str, build_id: int) -> TFTTestRunTargetModel:
+        """The test run, stored "new" with the base project's URL (``get_web_url``: the first
+        call on this handler's project, so its GET repo is paid here)."""
+        run = TFTTestRunTargetModel(None, chroot, build_id, "new", {"base_project_url": self.project.get_web_url()})
+        self.ctx.db.add_test_run(self.pipeline, run)
+        return run
 
 
 class _CoprResultHandler(JobHandler):
@@ -126,7 +142,7 @@ class CoprBuildEndHandler(_CoprResultHandler):
             self.report(helper, "SRPM build succeeded. Waiting for RPM build to start...", BaseCommitStatus.running)
             return []
         self.pipeline.build_status[chroot] = "success"
-        self.report(helper, "RPMs were built successfully.", BaseCommitStatus.success)
+        self.report_successful_build(helper)
         if chroot == self.ctx.switches.osh_pr_lookup_chroot:
             self.handle_scan(helper)
         return [
@@ -140,6 +156,17 @@ class CoprBuildEndHandler(_CoprResultHandler):
             for job in helper.job_tests_all
             if chroot in job.targets
         ]
+
+    def report_successful_build(self, helper: CoprBuildJobHelper) -> None:
+        """With notifications.pull_request.successful_build, a PR comment first (unless packit's
+        last comment says the same: the Copr project is the same for every chroot), then the
+        statuses."""
+        if helper.job_build and self.metadata.pr_id and self.job_config.notify_successful_build:
+            helper.status_reporter.comment(
+                SUCCESSFUL_BUILD_COMMENT.format(owner=self.pipeline.copr_owner, project=self.pipeline.copr_project),
+                duplicate_check=DuplicateCheckMode.check_last_comment,
+            )
+        self.report(helper, "RPMs were built successfully.", BaseCommitStatus.success)
 
     def handle_scan(self, helper: CoprBuildJobHelper) -> None:
         """OpenScanHub's differential scan needs the PR's target branch (GET pulls/{n})."""

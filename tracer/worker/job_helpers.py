@@ -76,7 +76,9 @@ class BaseBuildJobHelper:
     def status_reporter(self) -> StatusReporter:
         if self._status_reporter is None:
             self._status_reporter = StatusReporter.get_instance(
-                self.ctx.switches.status_api, self.project, self.metadata.head_sha, self.metadata.pr_id
+                self.ctx.switches.status_api, self.project, self.metadata.head_sha,
+                packit_user=self.ctx.service_config.get_github_account_name(),
+                pr_id=self.metadata.pr_id, caches_pr=self.ctx.switches.reporter_caches_pr,
             )
         return self._status_reporter
 

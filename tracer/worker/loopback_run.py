@@ -17,7 +17,7 @@ from typing import Any
 from tracer.capture import Rules, Trace
 from tracer.worker.pipeline import _knobs, run_traced
 from tracer.worker.profile import Knobs, Profile, load_profile
-from tracer.worker.scenario import scenario_world
+from tracer.worker.scenario import resolve_knobs, scenario_world
 from tracer.worker.services import Credentials
 
 #: whose personal token a token-authenticated run uses (a collaborator with write access)
@@ -53,7 +53,7 @@ def run_on_loopback(
     from tracer.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
-    resolved = _knobs(knobs).resolved(prof)
+    resolved = resolve_knobs(prof, _knobs(knobs))
     world = World.from_dict(scenario_world(resolved), source="tracer/worker/worlds (scenario)")
     with FakeGitHub(world) as hub:
         if resolved.auth == "app":

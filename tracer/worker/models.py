@@ -42,12 +42,14 @@ class EventData:
 
 @dataclass
 class TFTTestRunTargetModel:
-    """One Testing Farm request for one chroot."""
+    """One Testing Farm request for one chroot: created "new" before the submission (with the
+    base project's URL in ``data``), given Testing Farm's request id once submitted."""
 
-    pipeline_id: str
+    pipeline_id: str | None
     target: str
     build_id: int
     status: str = "new"
+    data: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,7 +100,13 @@ class Database:
 
     def add_test_run(self, pipeline: PipelineModel, run: TFTTestRunTargetModel) -> None:
         pipeline.test_runs[run.target] = run
-        self._by_request[run.pipeline_id] = (pipeline, run)
+        if run.pipeline_id is not None:
+            self._by_request[run.pipeline_id] = (pipeline, run)
+
+    def set_pipeline_id(self, pipeline: PipelineModel, run: TFTTestRunTargetModel, request_id: str) -> None:
+        """The Testing Farm request id of a submitted run (how its results find it)."""
+        run.pipeline_id = request_id
+        self._by_request[request_id] = (pipeline, run)
 
     def test_run(self, request_id: str) -> tuple[PipelineModel, TFTTestRunTargetModel]:
         try:

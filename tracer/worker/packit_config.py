@@ -28,6 +28,8 @@ class JobConfig:
     sync_test_job_statuses_with_builds: bool | None = None
     merge_pr_in_ci: bool = True
     skip_build: bool = False
+    #: notifications.pull_request.successful_build (the job's, else the package config's)
+    notify_successful_build: bool = False
 
 
 @dataclass
@@ -50,6 +52,7 @@ def parse_package_config(text: str, path: str, where: str) -> PackageConfig:
         raise DataError(f"{where}: {path} is not valid {'JSON' if path.endswith('.json') else 'YAML'}") from None
     if not isinstance(data, dict):
         raise DataError(f"{where}: {path} must be a mapping")
+    notify = _successful_build(data, False, f"{where}: {path}")
     raw_jobs = data.get("jobs") or []
     if not isinstance(raw_jobs, list):
         raise DataError(f"{where}: {path}: 'jobs' must be a list")
@@ -71,6 +74,7 @@ def parse_package_config(text: str, path: str, where: str) -> PackageConfig:
                 sync_test_job_statuses_with_builds=sync,
                 merge_pr_in_ci=bool(raw.get("merge_pr_in_ci", True)),
                 skip_build=bool(raw.get("skip_build", False)),
+                notify_successful_build=_successful_build(raw, notify, f"{where}: {path}: jobs[{i}]"),
             )
         )
     return PackageConfig(
@@ -80,6 +84,18 @@ def parse_package_config(text: str, path: str, where: str) -> PackageConfig:
         specfile_path=data.get("specfile_path"),
         jobs=jobs,
     )
+
+
+def _successful_build(data: dict[str, Any], default: bool, where: str) -> bool:
+    """``notifications.pull_request.successful_build`` of a config or job mapping."""
+    notifications = data.get("notifications")
+    if notifications is None:
+        return default
+    pull_request = notifications.get("pull_request", {}) if isinstance(notifications, dict) else None
+    value = pull_request.get("successful_build", default) if isinstance(pull_request, dict) else None
+    if not isinstance(value, bool):
+        raise DataError(f"{where}: notifications.pull_request.successful_build must be true or false")
+    return value
 
 
 def find_packit_yaml(project: GitProject, ref: str) -> str | None:
@@ -136,4 +152,5 @@ def config_summary(config: PackageConfig) -> dict[str, Any]:
         "chroots": list(builds[0].targets) if builds else [],
         "tests": bool(tests),
         "build_flags_only": bool(builds and builds[0].sync_test_job_statuses_with_builds is False),
+        "success_comment": bool(builds and builds[0].notify_successful_build),
     }

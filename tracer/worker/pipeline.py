@@ -41,7 +41,7 @@ from tracer.worker.handlers import HANDLERS
 from tracer.worker.models import PipelineModel
 from tracer.worker.packit_config import config_summary
 from tracer.worker.profile import Knobs, Profile, load_profile
-from tracer.worker.scenario import pipeline_target
+from tracer.worker.scenario import pipeline_target, resolve_knobs, service_settings
 from tracer.worker.services import Credentials, ServiceConfig
 from tracer.worker.steve_jobs import SteveJobs
 from tracer.worker.testing_farm import TestingFarmAPI
@@ -106,7 +106,7 @@ class Pipeline:
         world: str | Path | None = None,
     ) -> None:
         self.profile = load_profile(profile)
-        self.knobs = _knobs(knobs).resolved(self.profile)
+        self.knobs = resolve_knobs(self.profile, _knobs(knobs), world)
         if self.knobs.config_file == ".distro/source-git.yaml" and self.profile.switches.config_lookup == "root_listing":
             raise UsageError(
                 f"knob 'config_file' .distro/source-git.yaml is not in the root listing {self.profile.name} reads"
@@ -119,16 +119,24 @@ class Pipeline:
             raise UsageError(f"knob 'auth' is {self.knobs.auth} but the credentials are a {credentials.kind}")
         self.credentials = credentials
         self.target = pipeline_target(self.knobs.contributor or "collaborator", world)
+        self.settings = service_settings(self.knobs, world)
         self.context: WorkerContext | None = None  # the last run's state, for inspection
 
     def __repr__(self) -> str:
         return f"Pipeline({self.profile.name!r}, {self.knobs!r})"
 
     # -- the plan ----------------------------------------------------------------------------
+    @property
+    def sender_allowed(self) -> bool:
+        """What packit's allowlist will decide: an admin passes, then one who can merge (write
+        or admin permission), then the PR's author."""
+        knobs = self.knobs
+        return bool(knobs.admin) or knobs.permission in ("write", "admin") or self.target.actor == self.target.author
+
     def steps(self) -> list[Step]:
         """Every handler invocation of the pipeline, in order."""
         plan: list[tuple[str, str, str | None]] = [("PR is updated", PROCESS_MESSAGE, None)]
-        if self.knobs.contributor == "outside":
+        if not self.sender_allowed:
             # the allowlist refuses the sender: process_message reports a neutral status and
             # sends no handler, so no Copr build and nothing after it
             return self._numbered(plan)
@@ -159,7 +167,8 @@ class Pipeline:
     def run(self, around: Around | None = None) -> None:
         """Run every step inside ``tracer.capture.handler(step.handler, event=step.event)`` and
         inside ``around(step)`` (outermost), e.g. a vcrpy cassette per handler invocation."""
-        ctx = WorkerContext(self.profile, self.knobs, ServiceConfig(self.credentials), TestingFarmAPI())
+        service_config = ServiceConfig(self.credentials, self.settings.admins, self.settings.github_account_name)
+        ctx = WorkerContext(self.profile, self.knobs, service_config, TestingFarmAPI())
         self.context = ctx
         steve = SteveJobs(ctx)
         queue: deque[Task] = deque()
@@ -191,7 +200,7 @@ class Pipeline:
     def _incoming(self, step: Step, ctx: WorkerContext) -> dict[str, Any]:
         """The payload of the event a process_message step handles (the real payloads, substituted)."""
         if step.event == "PR is updated":
-            return pr_webhook(self.target)
+            return pr_webhook(self.target, action=self.knobs.pr_action or "synchronize")
         pipeline = self._pipeline(ctx)
         if step.event in ("SRPM build started", "SRPM build finished", "RPM build started", "RPM build finished"):
             if pipeline.copr_build_id is None:
@@ -223,6 +232,7 @@ class Pipeline:
             "chroots": self.knobs.chroot_list,
             "tests": self.knobs.tests,
             "build_flags_only": self.knobs.build_flags_only,
+            "success_comment": self.knobs.success_comment,
         }
         for key, value in wanted.items():
             if found[key] != value:

@@ -18,6 +18,7 @@ from typing import Any
 from tracer.datafile import check_header, parse_yaml, read_text
 from tracer.errors import DataError, UsageError
 from tracer.model import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
+from tracer.worker.events import PR_ACTIONS  # the pull_request actions packit-service starts a pipeline for
 
 PROFILE_FORMAT = "api-tracer/worker-profile"
 PROFILE_PACKAGE = "tracer.worker.profiles"
@@ -27,6 +28,11 @@ STATUS_APIS = ("check_runs", "commit_statuses")
 ALLOWLIST_MODES = ("once_per_handler_class", "once_per_event")
 CONTRIBUTORS = ("collaborator", "outside", "outside_author")
 AUTHS = ("token", "app")
+#: the sender's permission on the repository (GitHub's repository roles, as ogr's
+#: can_merge_pr reads them: admin and write can merge)
+PERMISSIONS = ("none", "read", "write", "admin")
+#: knobs a profile may leave unset (null): the world decides (the contributor's permission)
+WORLD_KNOBS = ("permission",)
 MAX_CHROOTS = 40
 
 _DISTROS = ("fedora-rawhide", "fedora-42", "fedora-41", "fedora-40", "epel-10", "epel-9", "epel-8", "centos-stream-10")
@@ -52,6 +58,7 @@ class Switches:
     target_branch_sha_cached: bool
     osh_pr_lookup_chroot: str | None
     sync_test_statuses_default: bool
+    reporter_caches_pr: bool
 
 
 _SWITCH_CHOICES: dict[str, tuple[str, ...]] = {
@@ -74,6 +81,11 @@ class Knobs:
     build_flags_only: bool | None = None
     contributor: str | None = None
     auth: str | None = None
+    fmf: bool | None = None
+    admin: bool | None = None
+    success_comment: bool | None = None
+    pr_action: str | None = None
+    permission: str | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -102,7 +114,8 @@ class Knobs:
         return cls(**values)
 
     def resolved(self, profile: Profile) -> Knobs:
-        """Every ``None`` replaced by the profile's default."""
+        """Every ``None`` replaced by the profile's default; a ``permission`` left unset by both
+        is the world's (the contributor's own, see :func:`tracer.worker.scenario.resolve_knobs`)."""
         return replace(profile.defaults, **{k: v for k, v in self.as_dict().items() if v is not None})
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,7 +128,14 @@ class Knobs:
         return chroot_names(self.chroots)
 
 
-_BOOL_KNOBS = ("tests", "spec_search", "load_config_once", "private_once", "build_flags_only")
+_BOOL_KNOBS = ("tests", "spec_search", "load_config_once", "private_once", "build_flags_only", "fmf", "admin",
+               "success_comment")
+_CHOICE_KNOBS: dict[str, tuple[str, ...]] = {
+    "contributor": CONTRIBUTORS,
+    "auth": AUTHS,
+    "pr_action": PR_ACTIONS,
+    "permission": PERMISSIONS,
+}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -150,12 +170,9 @@ def _check_knob(name: str, value: Any, error: type[Exception], source: str) -> N
     elif name == "config_file":
         if value not in CONFIG_FILE_NAMES:
             raise bad(f"must be one of {', '.join(CONFIG_FILE_NAMES)}")
-    elif name == "contributor":
-        if value not in CONTRIBUTORS:
-            raise bad(f"must be one of {', '.join(CONTRIBUTORS)}")
-    elif name == "auth":
-        if value not in AUTHS:
-            raise bad(f"must be one of {', '.join(AUTHS)}")
+    elif name in _CHOICE_KNOBS:
+        if value not in _CHOICE_KNOBS[name]:
+            raise bad(f"must be one of {', '.join(_CHOICE_KNOBS[name])}")
 
 
 @dataclass(frozen=True)
@@ -271,9 +288,10 @@ def _defaults(raw: Any, source: str) -> Knobs:
     unknown = sorted(set(raw) - set(names))
     if unknown:
         raise DataError(f"{source}: defaults: unknown knob {unknown[0]!r} (known: {', '.join(names)})")
-    missing = [n for n in names if raw.get(n) is None]
+    missing = [n for n in names if raw.get(n) is None and n not in WORLD_KNOBS]
     if missing:
         raise DataError(f"{source}: defaults: missing knob {missing[0]!r}")
     for name in names:
-        _check_knob(name, raw[name], DataError, f"{source}: defaults")
-    return Knobs(**{n: raw[n] for n in names})
+        if raw.get(name) is not None:
+            _check_knob(name, raw[name], DataError, f"{source}: defaults")
+    return Knobs(**{n: raw.get(n) for n in names})

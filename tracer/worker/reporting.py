@@ -1,16 +1,24 @@
-"""Status reporting, named as packit-service names it (``StatusReporter*.set_status``).
+"""Status reporting and PR comments, named as packit-service names them (``StatusReporter*``).
 
 At both profiles GitHub statuses are check runs and every update creates a new check run
 (``create_check_run``: GET repo once per project object, then POST check-runs). The
 ``commit_statuses`` reporter (``set_commit_status``: GET commits/{sha} · POST statuses/{sha})
 exists for profiles that want to compare.
+
+``StatusReporter.comment`` comments on the PR, first reading its comments newest first when
+asked to avoid a duplicate (``DuplicateCheckMode``): the last comment by packit's own GitHub
+account (``packit_user``) with the same body means no new comment. Reading them is
+``get_pr(n).get_comments(reverse=True)``: GET pulls/{n}, then PyGithub's reversed list GETs
+issues/{n}/comments once to find the last page and once more to read it. At C every
+``get_pr`` is a new GET pulls/{n}; at HEAD the reporter caches the PR (profile switch
+``reporter_caches_pr``).
 """
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, auto
 
-from ogr.abstract import CommitStatus, GitProject
+from ogr.abstract import CommitStatus, GitProject, PullRequest
 from ogr.services.github.check_run import (
     GithubCheckRunResult,
     GithubCheckRunStatus,
@@ -47,18 +55,65 @@ _COMMIT_STATUS: dict[BaseCommitStatus, CommitStatus] = {
 }
 
 
-class StatusReporter:
-    """Reports one commit's statuses through one ogr project object."""
+class DuplicateCheckMode(Enum):
+    """How ``StatusReporter.comment`` avoids repeating itself."""
 
-    def __init__(self, project: GitProject, commit_sha: str, pr_id: int | None = None) -> None:
+    do_not_check = auto()
+    check_last_comment = auto()  # only packit's last comment
+    check_all_comments = auto()
+
+
+class StatusReporter:
+    """Reports one commit's statuses through one ogr project object, and comments on its PR."""
+
+    def __init__(
+        self,
+        project: GitProject,
+        commit_sha: str,
+        packit_user: str,
+        pr_id: int | None = None,
+        caches_pr: bool = True,
+    ) -> None:
         self.project = project
         self.commit_sha = commit_sha
+        self._packit_user = packit_user
         self.pr_id = pr_id
+        self._caches_pr = caches_pr
+        self._pull_request_object: PullRequest | None = None
 
     @staticmethod
-    def get_instance(status_api: str, project: GitProject, commit_sha: str, pr_id: int | None = None) -> StatusReporter:
+    def get_instance(
+        status_api: str, project: GitProject, commit_sha: str, packit_user: str, pr_id: int | None = None,
+        caches_pr: bool = True,
+    ) -> StatusReporter:
         cls = StatusReporterGithubChecks if status_api == "check_runs" else StatusReporterGithubStatuses
-        return cls(project, commit_sha, pr_id)
+        return cls(project, commit_sha, packit_user, pr_id, caches_pr)
+
+    @property
+    def pull_request_object(self) -> PullRequest:
+        """The PR: at HEAD read once per reporter, at C ``get_pr`` on every use."""
+        if self._pull_request_object is None or not self._caches_pr:
+            self._pull_request_object = self.project.get_pr(self.pr_id)
+        return self._pull_request_object
+
+    def _has_identical_comment(self, body: str, mode: DuplicateCheckMode) -> bool:
+        if mode == DuplicateCheckMode.do_not_check:
+            return False
+        for comment in self.pull_request_object.get_comments(reverse=True):
+            if comment.author.startswith(self._packit_user):
+                if mode == DuplicateCheckMode.check_last_comment:
+                    return body == comment.body
+                if body == comment.body:
+                    return True
+        return False
+
+    def comment(self, body: str, duplicate_check: DuplicateCheckMode = DuplicateCheckMode.do_not_check) -> None:
+        """Comment on the PR unless ``duplicate_check`` finds the same comment of packit's."""
+        if self.pr_id is None:
+            raise ValueError("StatusReporter.comment: commit comments are not part of this pipeline")
+        if self._has_identical_comment(body, duplicate_check):
+            return
+        self.pull_request_object.comment(body=body)
 
     def set_status(self, state: BaseCommitStatus, description: str, check_name: str, url: str = "") -> None:
         raise NotImplementedError

@@ -9,6 +9,7 @@ it makes no request; the first method that touches the repository pays GET /repo
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ogr.services.github import GithubProject, GithubService
@@ -65,10 +66,19 @@ class Credentials:
 
 
 class ServiceConfig:
-    """The worker's ogr GitHub service, from which every task takes a new project object."""
+    """The worker's ogr GitHub service, from which every task takes a new project object, and
+    what it reads of packit-service's service config: the admins and the deployment's GitHub
+    account name (whose PR comments are packit's own)."""
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        admins: Iterable[str] = (),
+        github_account_name: str = "packit-as-a-service[bot]",
+    ) -> None:
         self.credentials = credentials
+        self.admins = frozenset(admins)
+        self._github_account_name = github_account_name
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             if credentials.kind == "app":
@@ -77,6 +87,9 @@ class ServiceConfig:
                 )
             else:
                 self.github_service = GithubService(token=credentials.token)
+
+    def get_github_account_name(self) -> str:
+        return self._github_account_name
 
     def get_project(self, namespace: str, repo: str) -> GithubProject:
         """A new ogr project object (no request yet)."""

@@ -41,7 +41,7 @@ class SteveJobs:
 
     def __init__(self, ctx: WorkerContext) -> None:
         self.ctx = ctx
-        self.allowlist = Allowlist()
+        self.allowlist = Allowlist(ctx.service_config.admins)
 
     def process_message(self, payload: Mapping[str, Any], source: str = "event payload") -> list[Task]:
         """Handle one incoming payload; the handler tasks it sends."""

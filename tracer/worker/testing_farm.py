@@ -1,11 +1,18 @@
 """The Testing Farm side: packit-service's TestingFarmJobHelper, and an in-process TF API.
 
 The GitHub calls of a test submission, as packit-service makes them (design note, "tests
-submitted"): a status "Submitting the tests ...", the ``.fmf/version`` check, the payload
-(``fmf_url`` reads the PR; ``target_branch_sha`` reads ogr's ``target_branch_head_commit``,
-which is not cached, three times: the merge_sha condition, merge_sha, PACKIT_TARGET_SHA), then a
-status "Tests have been submitted ...". Testing Farm itself is not GitHub and is answered
-in-process (:class:`TestingFarmAPI`), with request ids that do not change between runs.
+submitted"; ``TestingFarmHandler._get_or_create_group`` and the helper's
+``run_testing_farm`` / ``prepare_and_send_tf_request`` at both profiles): the handler stores
+the test run with the base project's URL (``get_web_url``: the first call on the handler's
+project, so it pays GET repo), a status "Submitting the tests ...", the ``.fmf/version`` check,
+the payload (``fmf_url`` reads the PR; ``target_branch_sha`` reads ogr's
+``target_branch_head_commit``, which is not cached, three times: the merge_sha condition,
+merge_sha, PACKIT_TARGET_SHA), then a status "Tests have been submitted ...".
+
+Without ``.fmf/version`` packit asks the check a second time (``elif not
+self.is_fmf_configured()``) and submits Testing Farm's own installability test, whose payload
+reads nothing from GitHub. Testing Farm itself is not GitHub and is answered in-process
+(:class:`TestingFarmAPI`), with request ids that do not change between runs.
 """
 
 from __future__ import annotations
@@ -17,12 +24,13 @@ from typing import Any
 from ogr.abstract import GitProject, PullRequest
 
 from tracer.errors import DataError
-from tracer.worker.events import tf_details
+from tracer.worker.events import TF_INSTALLABILITY_TEST_REF, TF_INSTALLABILITY_TEST_URL, tf_details
 from tracer.worker.job_helpers import CoprBuildJobHelper
 from tracer.worker.models import TFTTestRunTargetModel
 from tracer.worker.reporting import BaseCommitStatus
 
 TF_REQUEST_NAMESPACE = uuid.UUID("129bd474-e4d3-49e0-9dec-d994a99feebc")  # the real payload's request id
+TF_RESULTS_WEBHOOK = "https://prod.packit.dev/api/testing-farm/results"
 
 
 class TestingFarmAPI:
@@ -34,13 +42,22 @@ class TestingFarmAPI:
         self._requests: dict[str, dict[str, Any]] = {}
 
     def submit(self, payload: dict[str, Any]) -> str:
+        """POST requests: the project's tmt tests on a Copr build (artifacts), or the
+        installability test of a Copr repository (variables, no artifacts)."""
         env = payload["environments"][0]
-        artifact = env["artifacts"][0]["id"]
         tmt = payload["test"]["tmt"]
-        request_id = str(uuid.uuid5(TF_REQUEST_NAMESPACE, f"{tmt['url']}@{tmt['ref']}/{artifact}"))
-        build, _, chroot = artifact.partition(":")
+        build_id: int | None
+        if env.get("artifacts"):
+            what = env["artifacts"][0]["id"]
+            build, _, chroot = what.partition(":")
+            build_id = int(build)
+        else:
+            context = env["tmt"]["context"]
+            chroot = f"{context['distro']}-{context['arch']}"
+            what, build_id = f"{env['variables']['REPOSITORY']}/{chroot}", None
+        request_id = str(uuid.uuid5(TF_REQUEST_NAMESPACE, f"{tmt['url']}@{tmt['ref']}/{what}"))
         self._requests[request_id] = tf_details(
-            request_id=request_id, state="new", build_id=int(build), chroot=chroot,
+            request_id=request_id, state="new", build_id=build_id, chroot=chroot,
             fmf_url=tmt["url"], fmf_ref=tmt["ref"], overall=None,
         )
         return request_id
@@ -103,7 +120,8 @@ class TestingFarmJobHelper(CoprBuildJobHelper):
         return self._pr.head_commit
 
     def fmf_checker_project(self) -> GitProject:
-        """HEAD's ``.fmf`` checker builds its own project object (one more GET repo)."""
+        """HEAD's ``.fmf`` checker (``IsFMFConfigPresent``, built anew for every check) has its
+        own project object (one more GET repo each time); C asks the helper's project."""
         if self.ctx.switches.fmf_checker_own_project:
             return self.ctx.service_config.get_project(self.metadata.namespace, self.metadata.repo)
         return self.project
@@ -142,29 +160,52 @@ class TestingFarmJobHelper(CoprBuildJobHelper):
                     },
                 }
             ],
-            "notification": {"webhook": {"url": "https://prod.packit.dev/api/testing-farm/results"}},
+            "notification": {"webhook": {"url": TF_RESULTS_WEBHOOK}},
         }
 
-    def run_testing_farm(self, chroot: str, build_id: int) -> str | None:
-        """Submit the tests for one chroot; the TF request id, or None without fmf metadata."""
-        self.report_status_to_tests_for_test_target(
-            "Build succeeded. Submitting the tests ...", BaseCommitStatus.running, chroot
-        )
-        return self.prepare_and_send_tf_request(chroot, build_id)
+    def _payload_install_test(self, chroot: str, build_id: int) -> dict[str, Any]:
+        """Testing Farm's installability test of the Copr build's repository (no GitHub call:
+        the Copr project comes from the database)."""
+        distro, arch = chroot.rsplit("-", 1)
+        owner, project = self.ctx.copr.builds[build_id][:2]
+        return {
+            "test": {"tmt": {"url": TF_INSTALLABILITY_TEST_URL, "ref": TF_INSTALLABILITY_TEST_REF,
+                             "name": "/packit/installation"}},
+            "environments": [
+                {
+                    "arch": arch,
+                    "os": {"compose": distro},
+                    "variables": {"REPOSITORY": f"{owner}/{project}"},
+                    "tmt": {"context": {"distro": distro, "arch": arch, "trigger": "commit", "initiator": "packit"}},
+                }
+            ],
+            "notification": {"webhook": {"url": TF_RESULTS_WEBHOOK}},
+        }
 
-    def prepare_and_send_tf_request(self, chroot: str, build_id: int) -> str | None:
-        if not self.is_fmf_configured():
+    def run_testing_farm(self, test_run: TFTTestRunTargetModel) -> str | None:
+        """Submit the tests of one stored test run; the TF request id, or None if none was sent."""
+        self.report_status_to_tests_for_test_target(
+            "Build succeeded. Submitting the tests ...", BaseCommitStatus.running, test_run.target
+        )
+        return self.prepare_and_send_tf_request(test_run)
+
+    def prepare_and_send_tf_request(self, test_run: TFTTestRunTargetModel) -> str | None:
+        if self.is_fmf_configured():
+            payload = self._payload(test_run.target, test_run.build_id)
+        elif not self.is_fmf_configured() and not self.job_config.skip_build:
+            payload = self._payload_install_test(test_run.target, test_run.build_id)
+        else:
             self.report_status_to_tests_for_test_target(
                 "No FMF metadata found. Please, initialize the metadata tree with `fmf init`.",
                 BaseCommitStatus.neutral,
-                chroot,
+                test_run.target,
             )
             return None
-        payload = self._payload(chroot, build_id)
         request_id = self.ctx.testing_farm.submit(payload)
-        self.ctx.db.add_test_run(self.pipeline, TFTTestRunTargetModel(request_id, chroot, build_id, "queued"))
+        test_run.status = "queued"
+        self.ctx.db.set_pipeline_id(self.pipeline, test_run, request_id)
         self.report_status_to_tests_for_test_target(
-            "Tests have been submitted ...", BaseCommitStatus.running, chroot,
+            "Tests have been submitted ...", BaseCommitStatus.running, test_run.target,
             url=f"https://dashboard.packit.dev/jobs/testing-farm/{request_id}",
         )
         return request_id

@@ -33,6 +33,10 @@ COPR_TOPIC_START = "org.fedoraproject.prod.copr.build.start"
 COPR_TOPIC_END = "org.fedoraproject.prod.copr.build.end"
 PR_ACTIONS = ("opened", "reopened", "synchronize")
 TF_STATES = ("new", "queued", "running", "complete", "error")
+#: Testing Farm's own installability test, run when the repository has no fmf tree
+#: (packit-service's TESTING_FARM_INSTALLABILITY_TEST_URL / _REF, the same at both profiles)
+TF_INSTALLABILITY_TEST_URL = "https://gitlab.com/testing-farm/tests"
+TF_INSTALLABILITY_TEST_REF = "main"
 _CHROOT = re.compile(r"^[a-z0-9]+(?:[-.][a-z0-9_]+)*-(?:x86_64|aarch64|ppc64le|s390x|i386|noarch)$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -147,9 +151,10 @@ def tf_notification(request_id: str) -> dict[str, Any]:
 
 
 def tf_details(
-    *, request_id: str, state: str, build_id: int, chroot: str, fmf_url: str, fmf_ref: str, overall: str | None
+    *, request_id: str, state: str, build_id: int | None, chroot: str, fmf_url: str, fmf_ref: str, overall: str | None
 ) -> dict[str, Any]:
-    """What Testing Farm's API answers for a request (``testing_farm_results.json``)."""
+    """What Testing Farm's API answers for a request (``testing_farm_results.json``); an
+    installability test (``build_id`` None) requested no artifacts."""
     if state not in TF_STATES:
         raise DataError(f"scenario: Testing Farm state must be one of {', '.join(TF_STATES)}, got {state!r}")
     payload = payload_template("testing_farm_results.json")
@@ -159,7 +164,10 @@ def tf_details(
     payload["test"]["fmf"]["ref"] = fmf_ref
     env = payload["environments_requested"][0]
     env["arch"] = chroot.rsplit("-", 1)[1]
-    env["artifacts"][0]["id"] = f"{build_id}:{chroot}"
+    if build_id is None:
+        del env["artifacts"]
+    else:
+        env["artifacts"][0]["id"] = f"{build_id}:{chroot}"
     payload["result"]["overall"] = overall
     if overall is None:
         payload["result"]["xunit"] = None
@@ -217,8 +225,8 @@ class TestingFarmResultsEvent:
     request_id: str
     state: str
     overall: str | None
-    build_id: int
-    chroot: str
+    build_id: int | None  # None for an installability test: the run in the database says
+    chroot: str | None
     project_url: str
     commit_sha: str
 
@@ -287,10 +295,15 @@ def parse_event(
             raise DataError(f"{source}: a Testing Farm notification needs the request's details (no Testing Farm API given)")
         details = tf_request_details(request_id)
         where = f"Testing Farm request {request_id}"
-        artifact = _get(details, "environments_requested", 0, "artifacts", 0, "id", source=where)
-        build, _, chroot = artifact.partition(":")
-        if not build.isdigit() or not chroot:
-            raise DataError(f"{where}: artifact id {artifact!r} is not BUILD_ID:CHROOT")
+        fmf_url = _get(details, "test", "fmf", "url", source=where)
+        build_id: int | None = None
+        chroot: str | None = None
+        if fmf_url != TF_INSTALLABILITY_TEST_URL:  # "There are no artifacts in install-test results"
+            artifact = _get(details, "environments_requested", 0, "artifacts", 0, "id", source=where)
+            build, _, chroot = artifact.partition(":")
+            if not build.isdigit() or not chroot:
+                raise DataError(f"{where}: artifact id {artifact!r} is not BUILD_ID:CHROOT")
+            build_id = int(build)
         state = _get(details, "state", source=where)
         if state not in TF_STATES:
             raise DataError(f"{where}: unknown state {state!r}")
@@ -299,9 +312,9 @@ def parse_event(
             request_id=request_id,
             state=state,
             overall=overall,
-            build_id=int(build),
+            build_id=build_id,
             chroot=chroot,
-            project_url=_get(details, "test", "fmf", "url", source=where),
+            project_url=fmf_url,
             commit_sha=_get(details, "test", "fmf", "ref", source=where),
         )
     keys = ", ".join(sorted(map(str, payload))[:6]) or "none"
