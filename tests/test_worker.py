@@ -322,6 +322,10 @@ def test_unknown_profile_and_bad_profile_files(tmp_path: Path) -> None:
         ({"config_file": "packit.toml"}, "'config_file'"),
         ({"contributor": "stranger"}, "'contributor'"),
         ({"auth": "password"}, "'auth'"),
+        ({"fmf": "perhaps"}, "'fmf'"),
+        ({"admin": 1}, "'admin'"),
+        ({"pr_action": "closed"}, "'pr_action'"),
+        ({"permission": "maintain"}, "'permission'"),
     ],
 )
 def test_bad_knobs(mapping: dict, words: str) -> None:
@@ -336,6 +340,57 @@ def test_knobs_from_strings_and_profile_defaults() -> None:
     assert knobs.resolved(load_profile(C)).load_config_once is False
     assert knobs.resolved(load_profile(HEAD)).load_config_once is True
     assert Knobs().resolved(load_profile(HEAD)).chroots == 3
+
+
+def test_every_knob_reaches_the_cli_the_manifest_flags_and_the_model_mapping(capsys) -> None:
+    from tracer.cli import main
+    from tracer.cli.record import KNOB_NAMES
+    from tracer.recording.runs import KNOB_FLAGS
+    from tracer.runs import KNOB_MODEL_PARAMETERS
+
+    names = Knobs.names()
+    assert KNOB_NAMES == names and set(KNOB_FLAGS) == set(names) == set(KNOB_MODEL_PARAMETERS)
+    with pytest.raises(SystemExit):
+        main(["record", "--help"])
+    helptext = capsys.readouterr().out
+    for flag, negative in KNOB_FLAGS.values():
+        assert flag in helptext and (negative is None or negative in helptext)
+    # resolved knobs are concrete: the permission an unset knob leaves to the world is the
+    # contributor's own there (alice is admin, mallory has none)
+    assert Pipeline(C).knobs.permission == "admin"
+    assert Pipeline(C, {"contributor": "outside_author"}).knobs.permission == "none"
+    assert None not in Pipeline(HEAD).knobs.as_dict().values()
+
+
+def test_service_config_admins_must_agree_with_the_knob(tmp_path: Path) -> None:
+    import yaml
+
+    from tracer.worker.scenario import world_template
+
+    data, _ = world_template()
+    data["x-worker"]["service_config"]["admins"].append("alice")
+    world = tmp_path / "world.yaml"
+    world.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError) as exc:
+        Pipeline(C, world=world)
+    assert "lists the sender 'alice' but knob 'admin' is off" in _one_line(exc) and str(world) in str(exc.value)
+    assert "alice" in Pipeline(C, {"admin": True}, world=world).settings.admins
+    data["x-worker"]["service_config"]["deployment"] = "staging"
+    world.write_text(yaml.safe_dump(data))
+    with pytest.raises(DataError) as exc:
+        Pipeline(C, {"admin": True}, world=world)
+    assert "deployment must be one of prod, stg, dev" in _one_line(exc)
+
+
+def test_a_bad_notifications_block_is_one_line() -> None:
+    from tracer.worker.packit_config import parse_package_config
+
+    bad = "jobs: []\nnotifications: {pull_request: {successful_build: sometimes}}\n"
+    with pytest.raises(DataError) as exc:
+        parse_package_config(bad, ".packit.yaml", "packit/hello-world@abc")
+    assert "notifications.pull_request.successful_build must be true or false" in _one_line(exc)
+    job = "jobs: [{job: copr_build, trigger: pull_request, targets: [f], notifications: {pull_request: {successful_build: true}}}]\n"
+    assert parse_package_config(job, ".packit.yaml", "w").jobs[0].notify_successful_build is True
 
 
 def test_unknown_event_payloads() -> None:

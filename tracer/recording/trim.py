@@ -16,10 +16,13 @@ KEPT_HEADERS = frozenset(
     {"content-type", "etag", "last-modified", "link", "location", "retry-after", "x-tracer-auth"}
 )
 KEPT_HEADER_PREFIXES = ("x-ratelimit-",)
-#: hypermedia keys kept although they end in ``_url``
 #: keys no client here reads (hypermedia and GraphQL ids)
 DROPPED_KEYS = frozenset({"node_id", "_links"})
-KEPT_URL_KEYS = frozenset({"url", "html_url", "download_url", "git_url", "clone_url", "ssh_url", "svn_url"})
+#: hypermedia keys kept although they end in ``_url`` (PyGithub's PullRequest builds its
+#: issue-comment URLs from ``issue_url``)
+KEPT_URL_KEYS = frozenset(
+    {"url", "html_url", "download_url", "git_url", "clone_url", "ssh_url", "svn_url", "issue_url"}
+)
 
 
 def trim_json(value: Any) -> Any:

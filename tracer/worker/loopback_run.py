@@ -43,19 +43,20 @@ def run_on_loopback(
     *,
     rules: Rules | None = None,
     keep_hub: list[Any] | None = None,
+    app_key: str | None = None,
 ) -> LoopbackRun:
     """Stand up the scenario's world on a fresh loopback GitHub, run the pipeline traced, stop.
 
     Token runs use a personal token of ``packit-bot``; app runs the server's GitHub App (its
     private key made at run time, in memory). ``keep_hub``, if given, receives the stopped
-    server for inspection.
+    server for inspection; ``app_key`` is the GitHub App's PEM key (default: one made now).
     """
     from tracer.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
     resolved = resolve_knobs(prof, _knobs(knobs))
     world = World.from_dict(scenario_world(resolved), source="tracer/worker/worlds (scenario)")
-    with FakeGitHub(world) as hub:
+    with FakeGitHub(world, app_key=app_key) as hub:
         if resolved.auth == "app":
             assert hub.app_id is not None and hub.app_private_key is not None
             credentials = Credentials.github_app(hub.app_id, hub.app_private_key)
