@@ -231,3 +231,24 @@ def test_the_webhook_action_changes_no_call(profile: str, n: int, action: str) -
     # The webhook the worker parses does carry it.
     assert delta(profile, n, pr_action=action) == ({}, {})
     assert Pipeline(profile, {"pr_action": action}).knobs.pr_action == action
+
+
+# -- the drift report names the cause -------------------------------------------------------------
+@pytest.mark.parametrize(("knobs", "event", "words"), [
+    ({"success_comment": True}, RBF, "notifications.pull_request.successful_build"),
+    ({"admin": True}, PR, "service config's admins"),
+    ({"permission": "read"}, PR, "reads the PR to see whether the sender is its author"),
+])
+def test_drift_explains_each_configuration(knobs: dict, event: str, words: str) -> None:
+    from tracer.drift import Measurement, build_report
+    from tracer.runs import model_parameters
+    from tracer.worker import load_profile
+
+    loop = run(HEAD, 1, **knobs)
+    measurement = Measurement(name="run", source="test", profile=HEAD, knobs=loop.knobs.as_dict(),
+                              model=model_parameters(load_profile(HEAD), loop.knobs), trace=loop.trace)
+    why = {ev.event: ev.explanations for ev in build_report([measurement]).runs[0].events}
+    assert any(words in text for text in why[event])
+    plain = build_report([Measurement(name="base", source="test", profile=HEAD, knobs={}, trace=run(HEAD, 1).trace,
+                                      model=model_parameters(load_profile(HEAD), run(HEAD, 1).knobs))])
+    assert not any(words in text for ev in plain.runs[0].events for text in ev.explanations)
