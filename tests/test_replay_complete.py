@@ -80,7 +80,8 @@ def test_a_recorded_answer_never_asked_for_fails_with_a_table(run_copy, capsys) 
         f"api-tracer replay: error: {run_copy}: the replay differs from the recording: 0 requests with no "
         "recorded answer and 1 recorded answer never asked for, in 1 handler invocation; re-record with: "
         f"api-tracer record --profile packit-service@bc1f66bb --chroots 3 --tests --config-file .packit.yaml "
-        f"--spec-search --no-load-once --no-private-once --all-flags --contributor collaborator --auth token --out {run_copy}"
+        f"--spec-search --no-load-once --no-private-once --all-flags --contributor collaborator --auth token "
+        f"--fmf --no-admin --no-success-comment --pr-action synchronize --permission admin --out {run_copy}"
     )
     assert "recorded, never asked for" in err[1]
     row = next(line for line in err if entry.file in line)
