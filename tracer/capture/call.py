@@ -21,7 +21,7 @@ CATEGORIES: tuple[str, ...] = MODEL_CATEGORIES + (AUTH, OTHER)
 NO_HANDLER = "(no handler)"
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A physical HTTP request: one attempt of one logical call.
 

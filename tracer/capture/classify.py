@@ -16,8 +16,9 @@ _TRANSPORT = ("requests.", "urllib3.", "github.", "vcr.", "http.", "tracer.captu
 _MAX_DEPTH = 60
 _GHE_PREFIX = "/api/v3"
 
-# frame kinds
-_TRANSPORT_KIND, _OGR, _APP = 0, 1, 2
+# frame kinds: skipped (transport, ogr's decorator wrappers), an ogr method, the app's code, a
+# frame a call-site rule names
+_TRANSPORT_KIND, _OGR, _APP, _RULE = 0, 1, 2, 3
 
 #: a path segment that is an identifier: a number, a commit sha or a UUID
 _ID = re.compile(r"\d+|(?=[0-9a-f]*\d)[0-9a-f]{7,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -67,14 +68,14 @@ class Classifier:
             if module.startswith(_TRANSPORT) or module in ("requests", "urllib3", "github", "vcr"):
                 kind = _TRANSPORT_KIND
             elif module == "ogr" or module.startswith("ogr."):
-                kind = _OGR
+                kind = _TRANSPORT_KIND if "<locals>" in key else _OGR  # decorator wrappers: skipped
             else:
                 kind = _APP
             category = None
-            if kind != _TRANSPORT_KIND:
+            if kind != _TRANSPORT_KIND or module.startswith("ogr"):
                 for rule in self.rules.sites:
                     if fnmatchcase(key, rule.function):
-                        category = rule.category
+                        category, kind = rule.category, _RULE
                         break
             info = self._frames[code] = (key, kind, category)
         return info
@@ -82,19 +83,22 @@ class Classifier:
     def call_site(self, frame: FrameType | None) -> tuple[str | None, str | None]:
         """(category from a call-site rule or None, the call site's name)."""
         ogr_entry = first_app = None
-        cache = self._frames
-        depth = 0
-        while frame is not None and depth < _MAX_DEPTH:
-            info = cache.get(frame.f_code) or self._frame_info(frame)
-            key, kind, category = info
-            if category is not None:
-                return category, key
-            if kind == _OGR and "<locals>" not in key:
-                ogr_entry = key  # ends as the outermost ogr method (decorator wrappers skipped)
-            elif kind == _APP and first_app is None:
-                first_app = key
+        get = self._frames.get
+        for _ in range(_MAX_DEPTH):
+            if frame is None:
+                break
+            info = get(frame.f_code)
+            if info is None:
+                info = self._frame_info(frame)
+            kind = info[1]
+            if kind:
+                if kind == _RULE:
+                    return info[2], info[0]
+                if kind == _OGR:
+                    ogr_entry = info[0]  # ends as the outermost ogr method
+                elif first_app is None:
+                    first_app = info[0]
             frame = frame.f_back
-            depth += 1
         return None, ogr_entry or first_app
 
     # -- routes -------------------------------------------------------------

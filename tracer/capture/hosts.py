@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from tracer.errors import DataError
@@ -24,6 +23,17 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 def host_of(url: str) -> str:
     """``https://API.github.com:443/x`` → ``api.github.com``; a non-default port is kept."""
+    cached = _HOSTS.get(url[: url.find("/", 8) + 1 or None])
+    if cached is not None:
+        return cached
+    return _host_of(url)
+
+
+#: scheme://netloc/ → host (a process sees a handful of hosts)
+_HOSTS: dict[str, str] = {}
+
+
+def _host_of(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     try:
@@ -32,6 +42,8 @@ def host_of(url: str) -> str:
         port = None
     if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) != port:
         host = f"{host}:{port}"
+    if len(_HOSTS) < 1024 and "@" not in parts.netloc:
+        _HOSTS[url[: url.find("/", 8) + 1 or None]] = host
     return host
 
 
@@ -72,8 +84,16 @@ class Hosts:
         added = tuple(parse_host(h, source) for h in extra)
         return Hosts(tuple(dict.fromkeys(self.github + added)), self.labels)
 
-    def is_github(self, url: str) -> bool:
-        return _is_github(self.github, url)
+    def is_github(self, url: str, host: str | None = None) -> bool:
+        host = host if host is not None else host_of(url)
+        for name, prefix in self.github:
+            if host == name:
+                if not prefix:
+                    return True
+                path = urlsplit(url).path
+                if path == prefix or path.startswith(prefix + "/"):
+                    return True
+        return False
 
     def label(self, host: str) -> str:
         """The name a report gives a host: its label if the rules name it, else the host."""
@@ -85,16 +105,3 @@ class Hosts:
     @property
     def names(self) -> list[str]:
         return [host + prefix for host, prefix in self.github]
-
-
-@lru_cache(maxsize=4096)
-def _is_github(github: tuple[tuple[str, str], ...], url: str) -> bool:
-    host = host_of(url)
-    for name, prefix in github:
-        if host == name:
-            if not prefix:
-                return True
-            path = urlsplit(url).path
-            if path == prefix or path.startswith(prefix + "/"):
-                return True
-    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import threading
@@ -27,7 +28,12 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     value = headers.get("Authorization") if headers is not None else None
     if not value:
         return "none", None
-    scheme, _, credential = str(value).partition(" ")
+    return _auth_kind(str(value))
+
+
+@functools.lru_cache(maxsize=256)  # a worker reuses a few credentials: hash each once
+def _auth_kind(value: str) -> tuple[str, str]:
+    scheme, _, credential = value.partition(" ")
     digest = hashlib.sha256(credential.encode()).hexdigest()[:10]
     scheme = scheme.lower()
     if scheme == "basic":
@@ -97,13 +103,13 @@ class Tracer:
 
     def _record(self, call: patches.LogicalCall) -> None:
         scope = current_scope()
-        github = self.hosts.is_github(call.url)
+        host = host_of(call.url)
+        github = self.hosts.is_github(call.url, host)
         if github:
             category, site, route, rule_charged = self.classifier.classify(call.method, call.url, call.frame)
         else:
             _, site = self.classifier.call_site(call.frame)
             category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
-        host = host_of(call.url)
         auth, auth_id = auth_of(call.headers)
         attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
         with self._lock:
