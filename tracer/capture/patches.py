@@ -7,7 +7,9 @@
   traced ``request``), so a call is never seen twice.
 - ``requests.adapters.HTTPAdapter.send``: the API base URL redirect (api.github.com → loopback).
 - ``urllib3.connectionpool.HTTPConnectionPool._make_request``: one *physical* attempt (retries
-  by urllib3/ogr are attempts of one logical call) where a real transport sends them.
+  by urllib3/ogr are attempts of one logical call) where a real transport sends them; inside
+  :func:`answering`, a responder answers the attempt instead of a connection (offline replay
+  below urllib3's retries: every layer above runs as against a server).
 - ``socket.socket.connect``/``connect_ex`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
   PyGithub's throttling sleeps and ogr's retry back-offs, skipped inside :func:`no_throttle`
@@ -73,6 +75,9 @@ class LogicalCall:
 
 #: a listener is told of every logical call once it finished
 Listener = Callable[[LogicalCall], None]
+#: a responder answers one attempt: (pool, method, path and query, request headers, body) →
+#: a ``urllib3.HTTPResponse`` (or raises, as a failed connection would)
+Responder = Callable[[Any, str, str, Any, Any], Any]
 
 _lock = threading.RLock()
 _users = 0
@@ -80,6 +85,7 @@ _listeners: list[Listener] = []
 _installed: list[tuple[Any, str, Any]] = []  # (owner, attribute, our wrapper)
 _redirects: list[str] = []  # stack; the last one wins
 _sleepless = 0  # holders of skip_sleeps_everywhere()
+_responders: list[Responder] = []  # stack; the last one answers
 _current: contextvars.ContextVar[LogicalCall | None] = contextvars.ContextVar(
     "api_tracer_logical_call", default=None
 )
@@ -191,15 +197,21 @@ def _wrap_adapter_send(original: Any) -> Any:
 def _wrap_make_request(original: Any) -> Any:
     def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         call = _current.get()
-        if call is None:
+        if call is None and not _responders:
             return original(self, conn, method, url, *args, **kwargs)
         start = time.perf_counter()
         try:
-            response = original(self, conn, method, url, *args, **kwargs)
+            if _responders:
+                response = _responders[-1](self, method, url, kwargs.get("headers"), kwargs.get("body"))
+            else:
+                response = original(self, conn, method, url, *args, **kwargs)
         except BaseException as exc:
+            if call is None:
+                raise
             call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
             raise
-        call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
+        if call is not None:
+            call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
         return response
 
     return _make_request
@@ -310,6 +322,22 @@ def redirect_api(base_url: str) -> Iterator[str]:
     finally:
         with _lock:
             _redirects.remove(base)
+        _release()
+
+
+@contextmanager
+def answering(responder: Responder) -> Iterator[None]:
+    """Let ``responder`` answer every HTTP attempt (in any thread) while inside, instead of a
+    connection: nothing reaches a socket, and urllib3's retries, requests and the clients above
+    run as they would against a server."""
+    _acquire()
+    with _lock:
+        _responders.append(responder)
+    try:
+        yield
+    finally:
+        with _lock:
+            _responders.remove(responder)
         _release()
 
 

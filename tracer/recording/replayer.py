@@ -1,0 +1,131 @@
+"""Offline replay of cassettes, built for speed, answering as vcrpy would.
+
+vcrpy replays by patching the connection classes for each cassette, matching each request by a
+scan over the cassette, deep-copying every request and response. This replayer answers each
+physical attempt below urllib3's retry logic (:func:`tracer.capture.patches.answering`): no
+socket, no connection class swapped, the cassette indexed once by the same match as api-tracer's
+vcrpy set-up (method, scheme, host, port, path and query, ``?page=1`` as no query,
+:mod:`tracer.recording.matchers`), each recorded answer played at most once, in recorded order
+per request. Everything above the transport (urllib3's retries, requests, PyGithub, ogr) runs as
+against a server, so a tracer sees the same logical calls and attempts as with vcrpy.
+
+What each cassette's replay did is kept as a :class:`~tracer.recording.completeness.CassettePlay`
+(recorded, played, unanswered): a complete replay asked for every answer once and nothing else.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict
+
+from tracer.capture import patches
+from tracer.recording.cassette_io import load_cassette
+
+#: query parameters a client may add with their default value (as matchers.github_query)
+_DEFAULT_QUERY = frozenset({("page", "1")})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Key = tuple[str, str, str, int, str, tuple[tuple[str, str], ...]]
+
+
+class NoRecordedAnswer(RuntimeError):
+    """A request the cassette has no (more) recorded answer for."""
+
+
+def match_key(method: str, url: str) -> Key:
+    """What two requests must share to be answered alike (api-tracer's vcrpy ``MATCH_ON``)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    query = tuple(sorted(set(parse_qsl(parts.query, keep_blank_values=True)) - _DEFAULT_QUERY))
+    return (method.upper(), scheme, (parts.hostname or "").lower(), port, parts.path, query)
+
+
+class CassetteAnswers:
+    """One cassette's recorded answers, indexed; what was played and what found no answer."""
+
+    def __init__(self, path: Path, interactions: list[dict[str, Any]]) -> None:
+        self.path = path
+        self.recorded: list[str] = []
+        self.played: list[int] = [0] * len(interactions)
+        self.unanswered: list[str] = []
+        self._answers: list[tuple[int, str, list[tuple[str, str]], bytes]] = []
+        self._queues: dict[Key, deque[int]] = {}
+        for index, interaction in enumerate(interactions):
+            request, response = interaction["request"], interaction["response"]
+            self.recorded.append(f"{request['method']} {request['uri']}")
+            self._queues.setdefault(match_key(request["method"], request["uri"]), deque()).append(index)
+            body = (response.get("body") or {}).get("string") or b""
+            headers = [(str(name), str(v)) for name, values in (response.get("headers") or {}).items()
+                       for v in (values if isinstance(values, list) else [values])]
+            status = response["status"]
+            self._answers.append((int(status["code"]), str(status.get("message") or ""), headers,
+                                  body.encode("utf-8") if isinstance(body, str) else bytes(body)))
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: str | Path) -> CassetteAnswers:
+        path = Path(path)
+        return cls(path, load_cassette(path)["interactions"])
+
+    def answer(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
+        """The next recorded answer to this request, as the transport would have returned it."""
+        port = "" if pool.port in (None, _DEFAULT_PORTS.get(pool.scheme)) else f":{pool.port}"
+        full = f"{pool.scheme}://{pool.host}{port}{url}"
+        with self._lock:
+            queue = self._queues.get(match_key(method, full))
+            if not queue:
+                self.unanswered.append(f"{method} {full}")
+                raise NoRecordedAnswer(f"{self.path}: no recorded answer (left) for {method} {full}")
+            index = queue.popleft()
+            self.played[index] += 1
+        status, reason, response_headers, data = self._answers[index]
+        return HTTPResponse(
+            body=io.BytesIO(data), headers=HTTPHeaderDict(response_headers), status=status, reason=reason,
+            preload_content=False, decode_content=False, enforce_content_length=False,
+            request_method=method, request_url=url,
+        )
+
+    @property
+    def complete(self) -> bool:
+        return not self.unanswered and all(self.played)
+
+
+class Replayer:
+    """Answers from one cassette at a time (:meth:`cassette`), for a whole run under one patch
+    (:meth:`active`); a request outside any cassette finds no answer."""
+
+    def __init__(self) -> None:
+        self.current: CassetteAnswers | None = None
+        self.stray: list[str] = []
+
+    def _respond(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
+        current = self.current
+        if current is None:
+            self.stray.append(f"{method} {pool.scheme}://{pool.host}{url}")
+            raise NoRecordedAnswer(f"no cassette is in use for {method} {pool.scheme}://{pool.host}{url}")
+        return current.answer(pool, method, url, headers, body)
+
+    @contextmanager
+    def active(self) -> Iterator[Replayer]:
+        """Every HTTP attempt in the process is answered from the current cassette while inside."""
+        with patches.answering(self._respond):
+            yield self
+
+    @contextmanager
+    def cassette(self, path: str | Path | CassetteAnswers) -> Iterator[CassetteAnswers]:
+        answers = path if isinstance(path, CassetteAnswers) else CassetteAnswers.load(path)
+        previous, self.current = self.current, answers
+        try:
+            yield answers
+        finally:
+            self.current = previous
