@@ -10,6 +10,7 @@ import yaml
 
 from tracer.cli import main
 from tracer.errors import DataError
+from tracer.recording import callrecords
 from tracer.recording.completeness import CassettePlay, differences, summary, table
 from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.runs import IncompleteReplay
@@ -19,13 +20,24 @@ SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
 RUN = SHIPPED / "c-3ch"
 
 
+def same_calls(a, b) -> bool:
+    """Two traces with the same calls (a duration is the one thing a replay never repeats)."""
+    def strip(trace):
+        return [{**c.to_dict(), "duration_ms": 0} for c in trace.all_calls()]
+    return strip(a) == strip(b)
+
+
 def test_every_shipped_run_replays_every_interaction() -> None:
-    """The README's figures stay true: each shipped run's worker asks for exactly what was recorded."""
+    """The README's figures stay true: each shipped run's worker asks for exactly what was recorded,
+    and its call records (what drift and stats read) are current and equal to this replay."""
     runs = find_runs([SHIPPED])
     assert len(runs) >= 13
     for run in runs:
         result = replay(run)
         manifest = Manifest.load(run)
+        records, why = callrecords.load_current(run, manifest)
+        assert records is not None, f"{run}: {why}; refresh with: {callrecords.refresh_command(SHIPPED)}"
+        assert same_calls(records, result.trace), f"{run}: call records differ from a replay"
         assert [p.file for p in result.plays] == [e.file for e in manifest.cassettes]
         assert differences(result.plays) == [], table(result.plays)
         assert all(n == 1 for p in result.plays for n in p.played)  # each answer played once

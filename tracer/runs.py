@@ -7,6 +7,7 @@ CLI (and tests) import it.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tracer.datafile import read_text
 from tracer.errors import DataError, TracerError
 from tracer.model import config_calls
+from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, check_run_file, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
 from tracer.worker import Credentials, Knobs, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
@@ -142,7 +144,7 @@ def record_on_loopback(
             credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
         pipeline = Pipeline(prof, resolved, credentials, world=world)
         return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim, force=force,
-                          files=_profile_file(prof, manifest))
+                          files=_profile_file(prof, manifest), finish=_write_records)
 
 
 def record_on_github(
@@ -171,11 +173,20 @@ def record_on_github(
     )
     pipeline = Pipeline(prof, resolved, credentials, world=world)
     return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim, force=force,
-                      files=_profile_file(prof, manifest))
+                      files=_profile_file(prof, manifest), finish=_write_records)
 
 
+def _write_records(run: Path) -> None:
+    """A new run's call records, from a replay of it before it replaces anything: what drift and
+    stats read, and the proof that the run replays completely."""
+    result = replay(run)
+    callrecords.save(run, result.trace, result.manifest)
+
+
+@functools.cache
 def _replay_key() -> str:
-    """A throwaway app key: on replay the cassettes answer, so any signature will do."""
+    """A throwaway app key: on replay the cassettes answer, so any signature will do (one per
+    process: making an RSA key is the slow part)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -202,37 +213,14 @@ def replay(run_dir: str | Path) -> ReplayResult:
         return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest)
 
 
-def replay_all(paths: list[str | Path]) -> list[ReplayResult]:
-    """Replay every run under ``paths`` (run folders or folders of runs)."""
+def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayResult]:
+    """Replay every run under ``paths`` (run folders or folders of runs); with ``refresh``, write
+    each run's call records from its replay."""
     runs = find_runs(paths)
     if not runs:
         raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
-    return [replay(run) for run in runs]
-
-
-def load_measurements(paths: list[str | Path]) -> list[Any]:
-    """Measurements for the drift report: run folders (replayed), folders of runs, trace JSON."""
-    from tracer.drift.measurement import Measurement
-
-    measurements: list[Any] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_file():
-            measurements.append(Measurement.from_trace_json(p))
-            continue
-        if not p.exists():
-            raise DataError(f"{p}: no such file or directory")
-        runs = find_runs([p])
-        traces = sorted(p.glob("*.trace.json")) if p.is_dir() else []
-        if not runs and not traces:
-            raise DataError(f"{p}: no recorded runs (folders with a manifest.yaml) and no *.trace.json files")
-        for result in (replay(run) for run in runs):
-            m = result.manifest
-            measurements.append(
-                Measurement(
-                    name=m.name or result.run.name, source=str(result.run), profile=m.profile,
-                    knobs=m.knobs, model=m.model, trace=result.trace,
-                )
-            )
-        measurements.extend(Measurement.from_trace_json(t) for t in traces)
-    return measurements
+    results = [replay(run) for run in runs]
+    if refresh:
+        for result in results:
+            callrecords.save(result.run, result.trace, result.manifest)
+    return results

@@ -10,6 +10,9 @@
   by urllib3/ogr are attempts of one logical call) where a real transport sends them; inside
   :func:`answering`, a responder answers the attempt instead of a connection (offline replay
   below urllib3's retries: every layer above runs as against a server).
+- ``requests.Session.merge_environment_settings`` and ``jwt.algorithms.RSAAlgorithm.prepare_key``:
+  inside :func:`answering` only, the proxy settings of a host and a parsed app key are looked up
+  once per replay instead of once per request (nothing reaches a proxy; the key is the same).
 - ``socket.socket.connect``/``connect_ex`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
   PyGithub's throttling sleeps and ogr's retry back-offs, skipped inside :func:`no_throttle`
@@ -86,6 +89,7 @@ _installed: list[tuple[Any, str, Any]] = []  # (owner, attribute, our wrapper)
 _redirects: list[str] = []  # stack; the last one wins
 _sleepless = 0  # holders of skip_sleeps_everywhere()
 _responders: list[Responder] = []  # stack; the last one answers
+_answering_memo: dict[Any, Any] = {}  # what a replay looks up once (cleared when it ends)
 _current: contextvars.ContextVar[LogicalCall | None] = contextvars.ContextVar(
     "api_tracer_logical_call", default=None
 )
@@ -217,6 +221,33 @@ def _wrap_make_request(original: Any) -> Any:
     return _make_request
 
 
+# -- a replay's look-ups, made once ---------------------------------------------------------------
+def _wrap_merge_environment(original: Any) -> Any:
+    def merge_environment_settings(self: Any, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        if not _responders or proxies or not isinstance(url, str) or not isinstance(verify, (bool, str, type(None))):
+            return original(self, url, proxies, stream, verify, cert)
+        key = ("env", url[: url.find("/", 8) + 1 or None], self.trust_env, stream, verify, cert if isinstance(cert, (str, type(None))) else id(cert))
+        settings = _answering_memo.get(key)
+        if settings is None:
+            settings = _answering_memo[key] = original(self, url, proxies, stream, verify, cert)
+        return dict(settings)
+
+    return merge_environment_settings
+
+
+def _wrap_prepare_key(original: Any) -> Any:
+    def prepare_key(self: Any, key: Any) -> Any:
+        if not _responders or not isinstance(key, (str, bytes)):
+            return original(self, key)
+        memo = ("key", type(self), key)
+        prepared = _answering_memo.get(memo)
+        if prepared is None:
+            prepared = _answering_memo[memo] = original(self, key)
+        return prepared
+
+    return prepare_key
+
+
 # -- sleeps ---------------------------------------------------------------------------------------
 def _sleeps_skipped() -> bool:
     return _sleepless > 0 or _skip_sleeps.get()
@@ -247,6 +278,13 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         (urllib3.connectionpool.HTTPConnectionPool, "_make_request", _wrap_make_request),
         (urllib3.util.retry.Retry, "sleep", _wrap_retry_sleep),
     ]
+    targets.append((requests.Session, "merge_environment_settings", _wrap_merge_environment))
+    try:
+        from jwt.algorithms import RSAAlgorithm
+    except ImportError:  # pragma: no cover - PyJWT comes with PyGithub
+        pass
+    else:
+        targets.append((RSAAlgorithm, "prepare_key", _wrap_prepare_key))
     try:
         from github.Requester import Requester
     except ImportError:  # pragma: no cover - PyGithub comes with ogr
@@ -338,6 +376,8 @@ def answering(responder: Responder) -> Iterator[None]:
     finally:
         with _lock:
             _responders.remove(responder)
+            if not _responders:
+                _answering_memo.clear()
         _release()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import json
 import itertools
 import threading
 from collections.abc import Iterable
@@ -34,13 +36,25 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
 @functools.lru_cache(maxsize=256)  # a worker reuses a few credentials: hash each once
 def _auth_kind(value: str) -> tuple[str, str]:
     scheme, _, credential = value.partition(" ")
-    digest = hashlib.sha256(credential.encode()).hexdigest()[:10]
     scheme = scheme.lower()
-    if scheme == "basic":
-        return "basic", digest
     if scheme == "bearer" and credential.count(".") == 2 and credential.startswith("eyJ"):
-        return "jwt", digest
-    return "token", digest
+        # an app JWT is signed anew every few minutes: its digest is the app's (its issuer)
+        return "jwt", _digest(f"app:{_jwt_issuer(credential)}")
+    return ("basic" if scheme == "basic" else "token"), _digest(credential)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _jwt_issuer(jwt: str) -> str:
+    """The ``iss`` claim of a JWT (a GitHub App's id), or the whole token if it has none."""
+    payload = jwt.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["iss"])
+    except (ValueError, KeyError, TypeError):
+        return jwt
 
 
 _RATELIMIT_KEYS = tuple((name, f"x-ratelimit-{name}") for name in _RATELIMIT_HEADERS)
@@ -85,6 +99,7 @@ class Tracer:
         self.calls: list[Call] = []
         self._seq = itertools.count(1)
         self._logical = itertools.count(1)
+        self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
         self._lock = threading.Lock()
         self._stack: ExitStack | None = None
 
@@ -114,6 +129,7 @@ class Tracer:
         attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
         with self._lock:
             logical = next(self._logical)
+            invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
             for number, attempt in enumerate(attempts, 1):
                 status = attempt.status
                 self.calls.append(
@@ -130,7 +146,7 @@ class Tracer:
                         status=status,
                         handler=scope.handler if scope else NO_HANDLER,
                         event=scope.event if scope else None,
-                        invocation=scope.invocation if scope else 0,
+                        invocation=invocation,
                         call_site=site,
                         duration_ms=round(attempt.duration_ms, 3),
                         logical=logical,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from tracer.cli._paths import output_file
 from tracer.drift import build_report, load_explanations, render_json, render_text, select_runs
-from tracer.drift.measurement import Measurement
+from tracer.measurements import load_measurements
 from tracer.drift.verdict import check_tolerance
 from tracer.errors import UsageError
 
@@ -62,21 +63,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="print only the per-run summary, the fitted costs and the verdict")
     parser.add_argument("--explanations", metavar="FILE",
                         help="known causes of drift to use instead of the packaged explanations.yaml")
+    parser.add_argument("--replay", action="store_true",
+                        help="re-execute every run through the worker instead of reading its call records"
+                             " (the proof; runs whose records are missing or stale are replayed anyway, with a note)")
     parser.set_defaults(func=run)
     return parser
 
 
-def load_measurements(paths: list[str]) -> list[Measurement]:
-    """Run folders (replayed through the worker) and trace JSON files."""
-    from tracer.runs import load_measurements as load_runs
-
-    return list(load_runs(paths))
+def _note(text: str) -> None:
+    print(f"api-tracer drift: note: {text}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the drift report; the exit code is the verdict."""
     explanations = load_explanations(args.explanations) if args.explanations else None
-    measurements = select_runs(load_measurements(args.paths), args.run)
+    measurements = select_runs(load_measurements(args.paths, replay=args.replay, note=_note), args.run)
     report = build_report(measurements, args.measure, args.tolerance, explanations)
     chart = None
     if args.chart:

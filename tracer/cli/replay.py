@@ -20,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="a run folder, or a folder of runs")
     parser.add_argument("--save", type=output_dir, metavar="DIR", help="also write each trace as DIR/NAME.trace.json")
+    parser.add_argument("--refresh", action="store_true",
+                        help="also write each run's call records (RUN/calls.json) from this replay:"
+                             " what drift and stats read until the run, the rules or the code change")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -29,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from tracer import runs
 
-    results = runs.replay_all(args.runs)
+    results = runs.replay_all(args.runs, refresh=args.refresh)
     out = []
     for result in results:
         meta = {

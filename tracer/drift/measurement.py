@@ -1,6 +1,6 @@
 """Measurement: one measured PR pipeline (a trace) with the model scenario it corresponds to.
 
-``tracer.runs.load_measurements`` returns these for run folders; this module reads the
+``tracer.measurements.load_measurements`` returns these for run folders; this module reads the
 other input of ``api-tracer drift``, trace JSON files whose ``meta`` names the scenario::
 
     {"format": "api-tracer/trace", "version": 1,

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from vcr.errors import CannotOverwriteExistingCassetteException
-
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
 from tracer.errors import DataError, TracerError
 from tracer.recording import completeness
@@ -26,7 +24,8 @@ from tracer.recording.completeness import CassettePlay, differences, summary
 from tracer.recording.cassette_io import write_cassette_atomic, write_text_atomic
 from tracer.recording.manifest import CassetteEntry, Manifest, check_run_file, library_versions
 from tracer.recording.runfolder import check_target, clean_leftovers, partial_dir, swap_in
-from tracer.recording.vcr_config import recording_vcr, replaying_vcr
+from tracer.recording.replayer import CassetteAnswers, NoRecordedAnswer, Replayer
+from tracer.recording.vcr_config import recording_vcr
 
 
 class Step(Protocol):
@@ -97,6 +96,7 @@ def record_run(
     trim: bool = True,
     force: bool = False,
     files: dict[str, str] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> tuple[Manifest, Trace]:
     """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
 
@@ -106,7 +106,9 @@ def record_run(
     an existing run at ``out_dir`` is replaced only once the new one is complete
     (:mod:`tracer.recording.runfolder`). Anything at ``out_dir`` that is not a run (or
     an empty folder) is refused unless ``force``. ``files`` are more files of the run
-    (name: text), e.g. the worker profile it was recorded with.
+    (name: text), e.g. the worker profile it was recorded with. ``finish(folder)`` runs on the
+    complete folder before it replaces anything (e.g. writes its call records); if it fails,
+    nothing is replaced.
     """
     out = Path(out_dir)
     check_target(out, force)
@@ -150,6 +152,8 @@ def record_run(
         for name, text in (files or {}).items():
             write_text_atomic(partial / check_run_file(name, "a run's file"), text)
         manifest.save(partial)
+        if finish is not None:
+            finish(partial)
         swap_in(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -178,36 +182,34 @@ class ReplayResult:
     plays: list[CassettePlay] = field(default_factory=list)
 
 
-def _mismatch(exc: BaseException | None) -> CannotOverwriteExistingCassetteException | None:
+def _no_answer(exc: BaseException | None) -> NoRecordedAnswer | None:
+    """The replayer's miss behind whatever the client wrapped it in, if that is the cause."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, CannotOverwriteExistingCassetteException):
+        if isinstance(exc, NoRecordedAnswer):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
 
 
-def _closest(cassette: Any, failed: Any) -> str:
-    try:
-        best = cassette.find_requests_with_most_matches(failed)
-    except Exception:  # noqa: BLE001 - only a hint in an error message
-        best = []
-    if not best:
-        return "none"
-    request = best[0][0]
-    return f"{request.method} {request.uri}"
+def _closest(answers: CassetteAnswers, request: str) -> str:
+    """The recorded request most like ``request`` ("METHOD uri"): same method and path first."""
+    method, _, uri = request.partition(" ")
+    path = uri.split("?", 1)[0]
+    for candidates in (
+        [r for r in answers.recorded if r.split("?", 1)[0] == f"{method} {path}"],
+        [r for r in answers.recorded if r.startswith(method + " ")],
+    ):
+        if candidates:
+            return candidates[0]
+    return "none"
 
 
-def _play(step: Any, entry: CassetteEntry, cassette: Any, unanswered: list[str]) -> CassettePlay:
-    """What one handler invocation did with its (vcrpy) cassette."""
-    recorded = [f"{request.method} {request.uri}" for request, _ in cassette.data]
-    played = [cassette.play_counts[i] for i in range(len(recorded))]
-    return CassettePlay(step.index, step.handler, step.event, entry.file, recorded, played, unanswered)
-
-
-#: what the tracer records as the error of a request vcrpy found no answer for
-_NO_ANSWER = CannotOverwriteExistingCassetteException.__name__
+def _play(step: Any, entry: CassetteEntry, answers: CassetteAnswers) -> CassettePlay:
+    """What one handler invocation did with its cassette."""
+    return CassettePlay(step.index, step.handler, step.event, entry.file, list(answers.recorded),
+                        list(answers.played), list(answers.unanswered))
 
 
 def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None) -> ReplayResult:
@@ -232,7 +234,7 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
             f"re-record with: {record_command(manifest, run)}"
         )
     by_step = {s.index: e for s, e in zip(steps, manifest.cassettes)}
-    v = replaying_vcr()
+    replayer = Replayer()
     tracer = Tracer()
     plays: list[CassettePlay] = []
     again = f"re-record with: {record_command(manifest, run)}"
@@ -241,34 +243,31 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
     def around(step: Any) -> Iterator[None]:
         entry = by_step[step.index]
         path = run / entry.file
-        start = len(tracer.calls)
-        with v.use_cassette(str(path)) as cassette:
-            entry.check_count(len(cassette.data), path)
+        answers = CassetteAnswers.load(path)
+        entry.check_count(len(answers.recorded), path)
+        with replayer.cassette(answers):
             try:
                 yield
             except TracerError:
                 raise
             except Exception as exc:
-                mismatch = _mismatch(exc)
-                if mismatch is None:  # the recorded answers are the input: name them
+                if _no_answer(exc) is None:  # the recorded answers are the input: name them
                     raise ReplayMismatch(
                         f"{path}: {step.handler} [{step.event}] failed on the recorded answers "
                         f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); the cassette is not "
                         f"what the worker expects; {again}"
                     ) from exc
-                failed = getattr(mismatch, "failed_request", None)
-                request = f"{failed.method} {failed.uri}" if failed is not None else "a request"
-                plays.append(_play(step, entry, cassette, [request]))
+                request = answers.unanswered[-1] if answers.unanswered else "a request"
+                plays.append(_play(step, entry, answers))
                 raise IncompleteReplay(
                     f"{path}: {step.handler} [{step.event}] made {request}, which is not in the "
-                    f"cassette (closest recorded: {_closest(cassette, failed)}); the replay stopped there; {again}",
+                    f"cassette (closest recorded: {_closest(answers, request)}); the replay stopped there; {again}",
                     plays,
                 ) from None
-            # a request without an answer whose error the worker caught and went on
-            swallowed = [f"{c.method} {c.url}" for c in tracer.calls[start:] if (c.error or "").startswith(_NO_ANSWER)]
-            plays.append(_play(step, entry, cassette, swallowed))
+        # a request without an answer whose error the worker caught and went on is in answers.unanswered
+        plays.append(_play(step, entry, answers))
 
-    with block_network(), no_throttle(), tracer:
+    with block_network(), no_throttle(), replayer.active(), tracer:
         pipeline.run(around=around)
     if differences(plays):
         raise IncompleteReplay(f"{run}: the replay differs from the recording: {summary(plays)}; {again}", plays)

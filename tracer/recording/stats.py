@@ -9,6 +9,7 @@ from tracer.capture import NO_HANDLER, OTHER, Call, Classifier, Rules, Trace
 from tracer.capture.charging import header, is_charged
 from tracer.capture.hosts import host_of
 from tracer.errors import DataError
+from tracer.recording import callrecords
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import MANIFEST, Manifest, is_hidden
 from tracer.recording.retries import RETRIED_STATUSES, RETRIES
@@ -45,17 +46,23 @@ def trace_from_cassettes(
 ) -> Trace:
     """A :class:`Trace` of the interactions recorded in cassettes (a file, a run, a folder).
 
-    Route templates come from the rules; categories from the call sites the run's manifest
-    kept when it was recorded, else from the route rules alone. Hosts and what is charged follow
-    the same rules as live tracing (:mod:`tracer.capture.charging`); consecutive identical
-    requests answered with a status ogr's retry sends again are attempts of one logical call,
-    as a replay counts them.
+    A whole run whose call records are current (:mod:`tracer.recording.callrecords`) is read
+    from them: the trace its replay gives. Otherwise route templates come from the rules;
+    categories from the call sites the run's manifest kept when it was recorded, else from the
+    route rules alone. Hosts and what is charged follow the same rules as live tracing
+    (:mod:`tracer.capture.charging`); consecutive identical requests answered with a status
+    ogr's retry sends again are attempts of one logical call, as a replay counts them.
     """
     classifier = Classifier(rules)
     github_hosts = classifier.rules.hosts.with_github(hosts, "--github-host")
     calls: list[Call] = []
     logical = 0
-    for path, manifest in _files(paths):
+    files = _files(paths)
+    recorded = set() if hosts else _from_records(files, rules, calls)
+    logical = max((c.logical for c in calls), default=0)
+    for path, manifest in files:
+        if path in recorded:
+            continue
         entry = next((e for e in manifest.cassettes if e.file == path.name), None) if manifest else None
         interactions = load_cassette(path)["interactions"]
         if entry is not None:
@@ -109,3 +116,25 @@ def trace_from_cassettes(
                 )
             )
     return Trace(calls)
+
+
+def _from_records(files: list[tuple[Path, Manifest | None]], rules: Rules | None, calls: list[Call]) -> set[Path]:
+    """Add the calls of every whole run whose call records are current; their cassette files."""
+    done: set[Path] = set()
+    for path, manifest in files:
+        if manifest is None or path in done:
+            continue
+        run = path.parent
+        wanted = {run / e.file for e in manifest.cassettes}
+        if not wanted <= {f for f, m in files if m is manifest}:
+            continue  # only some of the run's cassettes were asked for
+        trace, _ = callrecords.load_current(run, manifest, rules)
+        if trace is None:
+            continue
+        seq, logical = len(calls), max((c.logical for c in calls), default=0)
+        for call in trace.all_calls():
+            call.seq += seq
+            call.logical += logical
+            calls.append(call)
+        done |= wanted
+    return done

@@ -1,0 +1,116 @@
+"""A run's call records: the trace its replay gives, kept beside its cassettes (``calls.json``).
+
+Reading them is what makes ``drift`` and ``stats`` fast: no worker re-executed, no cassette body
+parsed. They are trusted only while their *key* still holds, the fingerprint of everything a
+replay's trace depends on:
+
+- the run: its manifest and every cassette, byte for byte;
+- the classification: the rules in use (text of every rules file);
+- the code that makes and classifies the calls: api-tracer's ``capture`` and ``worker`` sources
+  and data (profiles, worlds), and the versions of ogr, PyGithub, requests, urllib3 and PyJWT.
+
+A record whose key no longer holds is *stale*: callers replay instead and say why (never a stale
+classification shown silently); ``api-tracer replay --refresh RUN`` writes new records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from tracer.capture import Rules, Trace
+from tracer.capture.trace import read_json
+from tracer.datafile import check_header
+from tracer.errors import DataError
+from tracer.recording.cassette_io import write_text_atomic
+from tracer.recording.manifest import MANIFEST, Manifest
+
+RECORDS = "calls.json"
+FORMAT = "api-tracer/call-records"
+VERSION = 1
+#: the libraries whose behaviour is in a trace (which calls, from where, retried how)
+LIBRARIES = ("ogr", "PyGithub", "requests", "urllib3", "PyJWT")
+#: the parts of api-tracer that make and classify a replay's calls
+_SOURCES = ("capture", "worker")
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@cache
+def code_fingerprint() -> str:
+    """api-tracer's call-making code and data, and the libraries' versions (one process: once)."""
+    h = hashlib.sha256()
+    for part in _SOURCES:
+        for path in sorted((_PACKAGE / part).rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
+                h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for dist in LIBRARIES:
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        h.update(f"{dist}={version}\0".encode())
+    return h.hexdigest()
+
+
+def rules_fingerprint(rules: Rules | None) -> str:
+    """The classification rules in use: the text of each rules file, in order."""
+    rules = rules or Rules.default()
+    h = hashlib.sha256()
+    for source in rules.sources:
+        path = Path(source)
+        if not path.is_file():  # the packaged default: named by its package path
+            path = _PACKAGE / Path(source).relative_to("tracer") if source.startswith("tracer/") else path
+        h.update(source.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"?") + b"\0")
+    return h.hexdigest()
+
+
+def run_fingerprint(run: Path, manifest: Manifest) -> str:
+    """The manifest and every cassette of the run, byte for byte."""
+    h = hashlib.sha256()
+    for name in (MANIFEST, *(e.file for e in manifest.cassettes)):
+        try:
+            data = (run / name).read_bytes()
+        except OSError as exc:
+            raise DataError(f"{run / name}: cannot read ({exc.strerror})") from None
+        h.update(name.encode() + b"\0" + data + b"\0")
+    return h.hexdigest()
+
+
+def key_of(run: Path, manifest: Manifest, rules: Rules | None = None) -> dict[str, str]:
+    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules), "code": code_fingerprint()}
+
+
+_WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules",
+         "code": "api-tracer's worker or tracer, or ogr/PyGithub/requests/urllib3/PyJWT"}
+
+
+def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
+    """Write ``RUN/calls.json`` for ``trace`` (a replay's, or the recording's own)."""
+    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules),
+            "trace": trace.to_json(name=manifest.name or run.name)}
+    return write_text_atomic(run / RECORDS, json.dumps(data, separators=(",", ":")) + "\n")
+
+
+def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
+    """The run's recorded trace if its records are current, else (None, why they cannot be used)."""
+    path = run / RECORDS
+    if not path.is_file():
+        return None, f"no {RECORDS}"
+    data = read_json(path)
+    check_header(data, str(path), FORMAT, VERSION, "api-tracer call records")
+    stored = data.get("key")
+    if not isinstance(stored, dict):
+        raise DataError(f"{path}: 'key' must be a mapping")
+    current = key_of(run, manifest, rules)
+    changed = [_WHAT[k] for k in ("run", "rules", "code") if stored.get(k) != current[k]]
+    if changed:
+        return None, f"{' and '.join(changed)} changed since its {RECORDS} was written"
+    return Trace.from_json(data.get("trace"), str(path)), ""
+
+
+def refresh_command(run: Path | str) -> str:
+    return f"api-tracer replay --refresh {run}"
