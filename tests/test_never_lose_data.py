@@ -3,6 +3,7 @@ the new one is complete, and recognises, never counts and cleans what a kill -9 
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -97,6 +98,8 @@ def test_leftovers_are_never_counted_and_the_next_record_cleans_them(tmp_path, o
     stats = trace_from_cassettes([runs])
     assert stats.requests == trace_from_cassettes([one_run]).requests  # counted once
     capsys.readouterr()
+    main(["drift", str(runs), "--format", "json"])
+    assert [r["source"] for r in json.loads(capsys.readouterr().out)["runs"]] == [str(runs / "a")]
     assert main([*RECORD, "--out", str(runs / "c")]) == 0
     assert sorted(p.name for p in runs.iterdir()) == ["a", "b", "c"]  # b put back, the rest removed
     assert snapshot(runs / "b") == snapshot(one_run)
@@ -112,24 +115,40 @@ def _started(root: Path) -> bool:
     return any(p.name.startswith(".r.partial-") for p in root.iterdir())
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_kill_9_at_random_points_of_record(tmp_path, one_run, seed) -> None:
-    """Kill -9 `record` replacing a run, at a random point from start-up to the swap: the run
-    folder is always a complete run (the old or the new one), hidden leftovers are never
-    counted, and the next record cleans them."""
-    runs = tmp_path / "runs"
-    shutil.copytree(one_run, runs / "r")
-    shutil.copytree(one_run, runs / "other")
-    old = snapshot(runs / "r")
-    rng = random.Random(seed)
+def _record_in_background(runs: Path) -> tuple[subprocess.Popen[bytes], float]:
+    """Start `record` replacing ``runs/r``; returns once it writes its partial folder."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "tracer", *RECORD, "--out", str(runs / "r")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while not _started(runs) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)  # wait for the recording to start writing, then kill at a random point in it
-    time.sleep(rng.uniform(0, 0.6))
+        time.sleep(0.002)
+    return proc, time.monotonic()
+
+
+@pytest.fixture(scope="module")
+def record_seconds(tmp_path_factory, one_run) -> float:
+    """How long `record` writes, from its partial folder to its exit (measured here, once)."""
+    runs = tmp_path_factory.mktemp("timing")
+    shutil.copytree(one_run, runs / "r")
+    proc, started = _record_in_background(runs)
+    assert proc.wait(timeout=120) == 0
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize("point", [0.1, 0.35, 0.55, 0.7, 0.8, 1.0])
+def test_kill_9_at_random_points_of_record(tmp_path, one_run, record_seconds, point) -> None:
+    """Kill -9 `record` replacing a run, at random points around a fraction of its writing
+    time (the last ones near the swap): the run folder is always a complete run (the old or
+    the new one), hidden leftovers are never counted, and the next record cleans them."""
+    runs = tmp_path / "runs"
+    shutil.copytree(one_run, runs / "r")
+    shutil.copytree(one_run, runs / "other")
+    old = snapshot(runs / "r")
+    proc, started = _record_in_background(runs)
+    delay = record_seconds * random.Random(point).uniform(point - 0.05, point + 0.05)
+    time.sleep(max(0.0, started + delay - time.monotonic()))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     names = sorted(p.name for p in runs.iterdir())
