@@ -208,7 +208,7 @@ def test_trace_json_round_trips(tiny_api, tmp_path):
 def test_trace_json_of_the_wrong_shape(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "api-tracer/trace", "version": 1, "calls": [{"seq": 1}]}')
-    with pytest.raises(DataError, match=r"bad.json: calls\[0\]: missing field .method."):
+    with pytest.raises(DataError, match=r"bad.json: calls\[0\]: missing .method."):
         Trace.load(bad)
     bad.write_text("[1, 2")
     with pytest.raises(DataError, match="bad.json: not JSON"):

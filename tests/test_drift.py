@@ -221,7 +221,7 @@ def test_bad_meta_model_is_a_one_line_data_error(tmp_path: Path, model: Any, mes
 def test_a_trace_of_the_wrong_shape_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "w.json"
     path.write_text(json.dumps({"format": "api-tracer/trace", "version": 1, "calls": [{"x": 1}]}))
-    with pytest.raises(DataError, match=r"w\.json: calls\[0\]: unknown field .x."):
+    with pytest.raises(DataError, match=r"w\.json: calls\[0\]: unknown key .x."):
         Measurement.from_trace_json(path)
 
 

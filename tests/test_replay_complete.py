@@ -153,3 +153,47 @@ def test_a_run_recorded_with_a_profile_file_replays_anywhere(tmp_path, capsys) -
     _edit(moved / "manifest.yaml", lambda m: m.__setitem__("profile_file", "../mine.yaml"))
     with pytest.raises(DataError, match=r"'profile_file' must be a plain file name inside the run folder"):
         replay(moved)
+
+
+class _TinyPipeline:
+    """Any pipeline replays (``steps()`` and ``run(around=...)``): one handler, real requests,
+    which swallows the error of a request that has no recorded answer."""
+
+    class Step:
+        index, event, handler, chroot = 1, "PR is updated", "process_message", None
+
+    def steps(self) -> list:
+        return [self.Step()]
+
+    def run(self, around) -> None:
+        import requests
+
+        from tracer.capture import handler
+
+        with around(self.Step()), handler("process_message", event="PR is updated"):
+            assert requests.get("https://api.github.com/repos/o/r").status_code == 200
+            try:
+                requests.get("https://api.github.com/repos/o/r/not-recorded")
+            except Exception:  # noqa: BLE001 - a worker that goes on after a failed call
+                pass
+
+
+def test_a_request_whose_miss_the_worker_swallowed_still_fails_the_replay(tmp_path) -> None:
+    from tracer.recording.cassette_io import write_cassette_atomic
+    from tracer.recording.manifest import CassetteEntry
+    from tracer.recording.runs import replay_run
+
+    run = tmp_path / "run"
+    interaction = {
+        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://api.github.com/repos/o/r"},
+        "response": {"body": {"string": "{}"}, "headers": {"Content-Type": ["application/json"]},
+                     "status": {"code": 200, "message": "OK"}},
+    }
+    write_cassette_atomic(run / "001.yaml", {"interactions": [interaction], "version": 1})
+    Manifest(profile="p", knobs={}, cassettes=[CassetteEntry("001.yaml", 1, "PR is updated", "process_message",
+                                                             interactions=1)]).save(run)
+    with pytest.raises(IncompleteReplay) as info:
+        replay_run(run, _TinyPipeline())
+    (play,) = info.value.plays
+    assert play.unanswered == ["GET https://api.github.com/repos/o/r/not-recorded"] and play.unplayed == []
+    assert "1 request with no recorded answer and 0 recorded answers never asked for" in str(info.value)

@@ -6,7 +6,9 @@ where and what is wrong. A leaf module: any room may import it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,55 @@ def check_header(data: Any, source: str, fmt: str, version: int, what: str) -> d
     if data.get("version") != version:
         raise DataError(f"{source}: unsupported {what.split()[-1]} version {data.get('version')!r} (expected {version})")
     return data
+
+
+#: JSON/YAML types by the annotation a dataclass field is written with, and their names
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "int": ((int,), "a whole number"), "float": ((int, float), "a number"), "str": ((str,), "text"),
+    "bool": ((bool,), "true or false"), "None": ((type(None),), "null"),
+    "dict[str, str]": ((dict,), "a mapping of names to text"), "dict[str, Any]": ((dict,), "a mapping"),
+    "list[str]": ((list,), "a list of text"),
+}
+
+
+def _fits(annotation: str, value: Any) -> tuple[bool, str]:
+    """Whether ``value`` fits a field annotation such as ``int | None`` (an annotation of
+    other types always fits), and the annotation in words."""
+    kinds: list[type] = []
+    words: list[str] = []
+    for part in annotation.split("|"):
+        known = _TYPES.get(part.strip())
+        if known is None:
+            return True, annotation
+        kinds.extend(known[0])
+        words.append(known[1])
+    said = " or ".join(words)
+    if isinstance(value, bool) and bool not in kinds:
+        return False, said  # true is not a number
+    if isinstance(value, dict) and "dict[str, str]" in annotation:
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()), said
+    if isinstance(value, list) and "list[str]" in annotation:
+        return all(isinstance(v, str) for v in value), said
+    return isinstance(value, tuple(kinds)), said
+
+
+def checked_fields(cls: type, raw: Any, where: str, required: Iterable[str] = ()) -> dict[str, Any]:
+    """``raw`` as the keyword arguments of dataclass ``cls``: a mapping with no unknown key,
+    every field without a default (and each of ``required``) present, each value of its
+    field's annotated type. Any problem is a one-line DataError starting with ``where``."""
+    if not isinstance(raw, dict):
+        raise DataError(f"{where} must be a mapping, got {raw!r:.60}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted((str(k) for k in raw if k not in fields), key=str)
+    if unknown:
+        raise DataError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(fields)})")
+    needed = [n for n, f in fields.items() if f.default is dataclasses.MISSING
+              and f.default_factory is dataclasses.MISSING] + list(required)
+    missing = [name for name in needed if name not in raw]
+    if missing:
+        raise DataError(f"{where}: missing {missing[0]!r}")
+    for name, value in raw.items():
+        ok, said = _fits(str(fields[name].type), value)
+        if not ok:
+            raise DataError(f"{where}: {name!r} must be {said}, got {value!r:.60}")
+    return dict(raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from tabulate import tabulate
 from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
 from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
-from tracer.datafile import check_header, read_text
+from tracer.datafile import check_header, checked_fields, read_text
 from tracer.errors import DataError
 
 TRACE_FORMAT = "api-tracer/trace"
@@ -231,49 +231,12 @@ class Trace:
         return cls.from_json(read_json(path), source=str(path))
 
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,), "None": (type(None),),
-    "dict[str, str]": (dict,), "dict[str, Any]": (dict,), "list[str]": (list,),
-}
-
-
-def _accepts(annotation: str, value: Any) -> bool:
-    """Whether a JSON value fits a field annotation such as ``int | None`` (unknown: yes)."""
-    kinds: list[type] = []
-    for part in str(annotation).split("|"):
-        known = _JSON_TYPES.get(part.strip())
-        if known is None:
-            return True
-        kinds.extend(known)
-    if isinstance(value, bool) and bool not in kinds:
-        return False  # JSON true is not a number
-    if isinstance(value, dict) and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return "dict[str, Any]" in str(annotation)
-    if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-        return False
-    return isinstance(value, tuple(kinds))
-
-
-_CALL_FIELDS = {f.name: f for f in fields(Call)}
-_REQUIRED = [n for n, f in _CALL_FIELDS.items() if f.default is MISSING and f.default_factory is MISSING]
-
-
 def call_from_json(raw: Any, where: str) -> Call:
     """One call record of a trace file, checked field by field (one-line DataError)."""
-    if not isinstance(raw, dict):
-        raise DataError(f"{where} must be a mapping of call fields, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(_CALL_FIELDS), key=str)
-    if unknown:
-        raise DataError(f"{where}: unknown field {unknown[0]!r}")
-    missing = [name for name in _REQUIRED if name not in raw]
-    if missing:
-        raise DataError(f"{where}: missing field {missing[0]!r}")
-    for name, value in raw.items():
-        if not _accepts(_CALL_FIELDS[name].type, value):
-            raise DataError(f"{where}.{name}: expected {_CALL_FIELDS[name].type}, got {value!r:.60}")
-    if raw["category"] not in CATEGORIES:
-        raise DataError(f"{where}.category: unknown category {raw['category']!r} (one of {', '.join(CATEGORIES)})")
-    return Call.from_dict(raw)
+    call = Call(**checked_fields(Call, raw, where))
+    if call.category not in CATEGORIES:
+        raise DataError(f"{where}: unknown category {call.category!r:.60} (one of {', '.join(CATEGORIES)})")
+    return call
 
 
 def read_json(path: str | Path) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from tracer.capture.call import CATEGORIES
-from tracer.datafile import check_header
+from tracer.datafile import check_header, checked_fields
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_yaml, write_text_atomic
 
@@ -79,46 +79,23 @@ class Manifest:
             raise DataError(f"{run}: not a recorded run (no {MANIFEST})")
         data = load_yaml(path)
         check_header(data, str(path), FORMAT, VERSION, "an api-tracer run manifest")
-        unknown = sorted(set(data) - {"format", "version"} - set(_MANIFEST_FIELDS), key=str)
-        if unknown:
-            raise DataError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(_MANIFEST_FIELDS)})")
-        for key, kind in _MANIFEST_FIELDS.items():
-            if key in data or key in ("profile", "knobs", "cassettes"):
-                _expect(data.get(key), kind, f"{path}: {key!r}")
-        entries = [_entry(raw, f"{path}: cassettes[{i}]") for i, raw in enumerate(data["cassettes"])]
+        fields = checked_fields(cls, {k: v for k, v in data.items() if k not in ("format", "version")}, str(path),
+                                required=("knobs", "cassettes"))
+        if not isinstance(fields["cassettes"], list):
+            raise DataError(f"{path}: 'cassettes' must be a list, got {fields['cassettes']!r:.60}")
+        fields["cassettes"] = [_entry(raw, f"{path}: cassettes[{i}]") for i, raw in enumerate(fields["cassettes"])]
         for key in ("file", "step"):
             seen: dict[Any, int] = {}
-            for i, entry in enumerate(entries):
+            for i, entry in enumerate(fields["cassettes"]):
                 value = getattr(entry, key)
                 if value in seen:
                     raise DataError(f"{path}: cassettes[{i}].{key} {value!r} is listed twice (also cassettes[{seen[value]}])")
                 seen[value] = i
         if check_files:
-            for i, entry in enumerate(entries):
+            for i, entry in enumerate(fields["cassettes"]):
                 if not (run / entry.file).is_file():
                     raise DataError(f"{path}: cassettes[{i}] names {entry.file}, which does not exist")
-        known = {k: data[k] for k in _MANIFEST_FIELDS if k in data and k not in ("profile", "knobs", "cassettes")}
-        return cls(profile=data["profile"], knobs=data["knobs"], cassettes=entries, **known)
-
-
-#: the manifest's fields and their types (str: text, dict: a mapping, list: a list)
-_MANIFEST_FIELDS: dict[str, type] = {
-    "profile": str, "knobs": dict, "target": str, "name": str, "description": str,
-    "versions": dict, "cassettes": list, "model": dict, "profile_file": str,
-}
-#: a cassette entry's fields: (type or types, required)
-_ENTRY_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
-    "file": ((str,), True), "step": ((int,), True), "event": ((str,), True), "handler": ((str,), True),
-    "chroot": ((str, type(None)), False), "interactions": ((int,), True), "categories": ((list,), False),
-}
-_KIND_NAMES = {str: "text", int: "a whole number", dict: "a mapping", list: "a list", type(None): "null"}
-
-
-def _expect(value: Any, kinds: type | tuple[type, ...], where: str) -> None:
-    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        wanted = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
-        raise DataError(f"{where} must be {wanted}, got {value!r:.60}")
+        return cls(**fields)
 
 
 def check_run_file(name: Any, where: str) -> str:
@@ -130,21 +107,14 @@ def check_run_file(name: Any, where: str) -> str:
 
 
 def _entry(raw: Any, where: str) -> CassetteEntry:
-    if not isinstance(raw, dict):
-        raise DataError(f"{where} must be a mapping, got {raw!r:.60}")
-    unknown = sorted(set(raw) - set(_ENTRY_FIELDS), key=str)
-    if unknown:
-        raise DataError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(_ENTRY_FIELDS)})")
-    for key, (kinds, required) in _ENTRY_FIELDS.items():
-        if key in raw or required:
-            _expect(raw.get(key), kinds, f"{where}.{key}")
-    check_run_file(raw["file"], f"{where}.file")
-    if raw["step"] < 1 or raw.get("interactions", 0) < 0:
-        raise DataError(f"{where}: step must be 1 or more and interactions 0 or more")
-    for j, category in enumerate(raw.get("categories", [])):
+    entry = CassetteEntry(**checked_fields(CassetteEntry, raw, where, required=("interactions",)))
+    check_run_file(entry.file, f"{where}: 'file'")
+    if entry.step < 1 or entry.interactions < 0:
+        raise DataError(f"{where}: 'step' must be 1 or more and 'interactions' 0 or more")
+    for j, category in enumerate(entry.categories):
         if category not in CATEGORIES:
-            raise DataError(f"{where}.categories[{j}]: unknown category {category!r:.60} (one of {', '.join(CATEGORIES)})")
-    return CassetteEntry(**raw)
+            raise DataError(f"{where}: categories[{j}]: unknown category {category!r:.60} (one of {', '.join(CATEGORIES)})")
+    return entry
 
 
 def library_versions() -> dict[str, str]:
