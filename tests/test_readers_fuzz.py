@@ -172,3 +172,36 @@ def test_the_seed_itself_reads(name: str, tmp_path: Path) -> None:
     path = tmp_path / filename
     path.write_bytes(_dump(seed(), filename))
     reader(path)  # the unmutated document is valid: the mutations start from a good file
+
+
+# -- a run's call records (calls.json): read inside a run folder ------------------------------------
+def _records_reader(path: Path) -> Any:
+    from tracer.recording.callrecords import load_current
+
+    return load_current(path.parent, Manifest.load(path.parent))
+
+
+@pytest.fixture
+def run_folder(tmp_path: Path) -> Path:
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(RUN, run)
+    return run
+
+
+@given(data=st.binary(max_size=300))
+def test_call_records_any_bytes(data: bytes, run_folder: Path) -> None:
+    path = run_folder / "calls.json"
+    path.write_bytes(data)
+    _read(_records_reader, path)
+
+
+@given(choice=st.data())
+def test_call_records_any_one_node_mutation(choice: st.DataObject, run_folder: Path) -> None:
+    doc = json.loads((RUN / "calls.json").read_text())
+    path_to = choice.draw(st.sampled_from(_paths(doc)))
+    action = choice.draw(st.sampled_from(["replace", "drop", "duplicate"]))
+    path = run_folder / "calls.json"
+    path.write_bytes(_dump(_mutate(doc, path_to, action, choice.draw(VALUES)), "calls.json"))
+    _read(_records_reader, path)

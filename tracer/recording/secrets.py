@@ -479,6 +479,7 @@ def _hidden_in_file(text: str) -> Iterator[tuple[int, str, str]]:
 #: how deep :func:`hidden_texts` unwraps encodings inside encodings
 MAX_DEPTH = 3
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}\Z")
+_HEX = re.compile(r"[0-9a-fA-F]+\Z")
 
 
 def hidden_texts(text: str, depth: int = 0) -> Iterator[tuple[str, str]]:
@@ -525,7 +526,7 @@ def _json_strings(value: Any) -> Iterator[str]:
 def _b64(text: str) -> bytes | None:
     """The bytes of a base64 text (GitHub wraps it every 60 characters), or None."""
     compact = "".join(text.split())
-    if not _B64.match(compact):
+    if not _B64.match(compact) or _HEX.match(compact):  # a sha or a digest, not an encoding
         return None
     padded = compact + "=" * (-len(compact) % 4)
     try:
