@@ -80,8 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
     except TracerError as exc:
         _report(f"{prefix}: error: {one_line(str(exc))}", exc, debug)
-        if getattr(exc, "details", ""):
-            print(exc.details, file=sys.stderr)  # type: ignore[attr-defined]
+        if exc.details:  # e.g. replay's per-handler table, after the one line
+            print(exc.details, file=sys.stderr)
         return BAD_INPUT
     except OSError as exc:
         if exc.filename is None:
