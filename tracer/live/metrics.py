@@ -1,0 +1,269 @@
+"""GitHub calls as Prometheus metrics (prometheus_client, the ``live`` extra).
+
+Three ways out, as fleets do:
+
+- ``Metrics()``: metrics in a registry of this process (default: prometheus_client's), for an
+  app that already serves ``/metrics``;
+- ``Metrics.multiprocess(port=N)``: prometheus_client's multiprocess mode (every process of a
+  worker writes its values under ``PROMETHEUS_MULTIPROC_DIR``), with an HTTP endpoint per
+  worker that Prometheus scrapes (:meth:`serve`, started in the worker's main process);
+- ``Metrics.push(gateway)``: each task's increments pushed at task end to an *aggregating*
+  gateway (prom-aggregation-gateway, as packit-service uses), which adds up every push. A push
+  that fails is kept and sent with the next one.
+
+Label sets are bounded (see :data:`LABELS`); the route is the rule's template (an unlisted
+route is ``(unlisted)``); ``repository`` is added only with ``per_repository=True``. The rate
+limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token minting), ``app``
+(JWT calls) or ``token/<digest>`` (a short one-way digest, never the token); it is not pushed
+(an aggregating gateway adds gauges up).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from tracer.capture import Call, Rules
+from tracer.capture.hosts import Hosts
+from tracer.errors import UsageError
+from tracer.live.labels import NO_EVENT
+from tracer.live.record import TaskRecord
+
+try:
+    import prometheus_client
+    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError("tracer.live metrics need prometheus_client: pip install 'api-tracer[live]'") from exc
+
+PREFIX = "api_tracer"
+#: every metric's labels (``repository`` is appended to the request counters when asked for)
+LABELS: dict[str, tuple[str, ...]] = {
+    "github_requests": ("handler", "event", "category", "method", "route", "charged", "auth", "chroots"),
+    "github_logical_calls": ("handler", "event", "category", "chroots"),
+    "github_request_duration_seconds": ("category",),
+    "github_ratelimit_remaining": ("bucket", "resource"),
+    "other_host_requests": ("host", "handler"),
+    "tasks": ("handler", "event", "outcome"),
+    "pipelines": ("chroots",),
+}
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+UNLISTED = "(unlisted)"
+_REPO = re.compile(r"^/(?:api/v3/)?repos/([^/]+)/([^/?]+)")
+_MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
+_KNOWN_TOKENS = 1024
+
+
+def _chroots(record: TaskRecord | None) -> str:
+    return str(record.chroots) if record is not None and record.chroots is not None else ""
+
+
+class _Instruments:
+    """The metric objects of one registry, and how a batch of calls adds to them."""
+
+    def __init__(self, registry: CollectorRegistry | None, per_repository: bool, gauges: bool) -> None:
+        self.registry = registry
+        kw: dict[str, Any] = {"registry": registry} if registry is not None else {}
+        repo = ("repository",) if per_repository else ()
+        self.requests = Counter(f"{PREFIX}_github_requests", "GitHub API requests (each attempt) by handler, event and category",
+                                LABELS["github_requests"] + repo, **kw)
+        self.logical = Counter(f"{PREFIX}_github_logical_calls", "GitHub API logical calls (retries are attempts of one)",
+                               LABELS["github_logical_calls"] + repo, **kw)
+        self.duration = Histogram(f"{PREFIX}_github_request_duration_seconds", "GitHub API request duration by category",
+                                  LABELS["github_request_duration_seconds"], buckets=DURATION_BUCKETS, **kw)
+        self.other = Counter(f"{PREFIX}_other_host_requests", "requests to hosts that are not GitHub's API (never charged)",
+                             LABELS["other_host_requests"], **kw)
+        self.tasks = Counter(f"{PREFIX}_tasks", "tasks run, by handler, event and outcome", LABELS["tasks"], **kw)
+        self.pipelines = Counter(f"{PREFIX}_pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"], **kw)
+        self.remaining = (
+            Gauge(f"{PREFIX}_github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
+                  LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
+            if gauges else None
+        )
+
+
+class Metrics:
+    """Where live GitHub call counts go: counters, a histogram and a gauge (see the module)."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        per_repository: bool = False,
+        rules: Rules | None = None,
+        _mode: str = "registry",
+        _gateway: str | None = None,
+        _job: str | None = None,
+        _port: int | None = None,
+        _directory: Path | None = None,
+    ) -> None:
+        self.mode = _mode
+        self.per_repository = per_repository
+        self.gateway = _gateway
+        self.job = _job or os.environ.get("HOSTNAME") or socket.gethostname()
+        self.port = _port
+        self.directory = _directory
+        rules = rules or Rules.default()
+        self.hosts: Hosts = rules.hosts
+        self.routes = frozenset(r.template for r in rules.routes if not r.catch_all)
+        self.registry = registry if registry is not None else prometheus_client.REGISTRY
+        self._instruments = None if _mode == "push" else _Instruments(self.registry, per_repository, gauges=True)
+        self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
+        self._lock = threading.Lock()
+        self._pending: list[tuple[TaskRecord | None, list[Call]]] = []  # push mode: not yet delivered
+        self.push_failures = 0
+        self._server: Any = None
+
+    # -- the three ways out ---------------------------------------------------------------
+    @classmethod
+    def multiprocess(cls, port: int | None = None, *, directory: str | Path | None = None,
+                     per_repository: bool = False, rules: Rules | None = None) -> Metrics:
+        """prometheus_client's multiprocess mode; ``port``: serve ``/metrics`` there (in the
+        worker's main process, see :meth:`serve`). The directory comes from
+        ``PROMETHEUS_MULTIPROC_DIR`` (or ``directory``, which sets it) and is emptied when the
+        endpoint starts, as prometheus_client requires between runs."""
+        from prometheus_client import values
+
+        where = directory or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not where:
+            raise UsageError("multiprocess metrics need PROMETHEUS_MULTIPROC_DIR (a directory every worker process can write)")
+        if directory is not None and os.environ.get("PROMETHEUS_MULTIPROC_DIR") != str(directory):
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+            values.ValueClass = values.get_value_class()  # prometheus_client chooses it from the env
+        Path(where).mkdir(parents=True, exist_ok=True)
+        return cls(CollectorRegistry(), per_repository=per_repository, rules=rules,
+                   _mode="multiprocess", _port=port, _directory=Path(where))
+
+    @classmethod
+    def push(cls, gateway: str, *, job: str | None = None, per_repository: bool = False,
+             rules: Rules | None = None) -> Metrics:
+        """Push each task's increments to an aggregating gateway at task end (``job``: default
+        ``$HOSTNAME``, as packit-service pushes)."""
+        if not gateway:
+            raise UsageError("push metrics need the gateway's address")
+        return cls(None, per_repository=per_repository, rules=rules, _mode="push", _gateway=gateway, _job=job)
+
+    def serve(self, port: int | None = None, addr: str = "127.0.0.1") -> int:
+        """Serve ``/metrics`` on ``port`` (multiprocess: every process of the worker added up);
+        returns the port. Call it once, in the worker's main process."""
+        from prometheus_client import multiprocess, start_http_server
+
+        port = self.port if port is None else port
+        if port is None:
+            raise UsageError("metrics endpoint: no port given")
+        registry = self.registry
+        if self.mode == "multiprocess":
+            assert self.directory is not None
+            for stale in self.directory.glob("*.db"):
+                stale.unlink(missing_ok=True)
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=str(self.directory))
+        server, _thread = start_http_server(port, addr=addr, registry=registry)
+        self._server = server
+        return int(server.server_port)
+
+    def stop_serving(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def process_dead(self, pid: int) -> None:
+        """A worker child exited (multiprocess: its live gauges go)."""
+        if self.mode == "multiprocess":
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(pid, path=str(self.directory))
+
+    # -- adding ---------------------------------------------------------------------------
+    def add_calls(self, calls: list[Call]) -> None:
+        """Calls made outside any task."""
+        self._deliver(None, calls)
+
+    def task_done(self, record: TaskRecord) -> None:
+        """A task ended: its calls, the task itself and (if it starts one) the pipeline."""
+        self._deliver(record, record.labelled_calls())
+
+    def _deliver(self, record: TaskRecord | None, calls: list[Call]) -> None:
+        if self.mode != "push":
+            with self._lock:
+                self._apply(self._instruments, record, calls)
+            return
+        with self._lock:
+            batch = self._pending + [(record, calls)]
+            self._pending = []
+        instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
+        for rec, cs in batch:
+            self._apply(instruments, rec, cs)
+        try:
+            prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
+        except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
+            with self._lock:
+                self.push_failures += 1
+                self._pending = batch + self._pending
+                del self._pending[: max(0, len(self._pending) - 10_000)]
+
+    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call]) -> None:
+        assert ins is not None
+        chroots = _chroots(record)
+        minted: list[str] = []  # installation ids whose token this batch minted
+        for call in calls:
+            handler = call.handler
+            if not call.github:
+                ins.other.labels(self.hosts.label(call.host) if self.hosts.labels else "other", handler).inc()
+                continue
+            event = call.event or NO_EVENT
+            route = call.route if call.route in self.routes else UNLISTED
+            repo = (self._repository(call.url),) if self.per_repository else ()
+            ins.requests.labels(handler, event, call.category, call.method, route,
+                                "true" if call.charged else "false", call.auth, chroots, *repo).inc()
+            if call.attempt == 1:
+                ins.logical.labels(handler, event, call.category, chroots, *repo).inc()
+            ins.duration.labels(call.category).observe(call.duration_ms / 1000.0)
+            self._ratelimit(ins, call, minted)
+        if record is not None:
+            ins.tasks.labels(record.handler, record.event_label, record.outcome).inc()
+            if record.starts_pipeline:
+                ins.pipelines.labels(chroots).inc()
+
+    # -- labels from calls ----------------------------------------------------------------
+    @staticmethod
+    def _repository(url: str) -> str:
+        from urllib.parse import urlsplit
+
+        m = _REPO.match(urlsplit(url).path)
+        return f"{m.group(1)}/{m.group(2)}".lower() if m else ""
+
+    def _ratelimit(self, ins: _Instruments, call: Call, minted: list[str]) -> None:
+        """The remaining-limit gauge of the call's bucket. ogr mints an installation token and
+        uses it at once, so a new token right after a mint in one task is that installation's."""
+        mint = _MINT.search(call.url.split("?", 1)[0])
+        if mint and call.method == "POST" and call.status == 201:
+            minted.append(mint.group(1))
+        if call.auth == "jwt":
+            bucket = "app"
+        elif call.auth_id is None:
+            bucket = "anonymous"
+        else:
+            bucket = self._installations.get(call.auth_id, "")
+            if not bucket and minted:
+                self._installations[call.auth_id] = bucket = f"installation/{minted.pop()}"
+                while len(self._installations) > _KNOWN_TOKENS:
+                    self._installations.popitem(last=False)
+            bucket = bucket or f"token/{call.auth_id}"
+        remaining = call.ratelimit.get("remaining")
+        if ins.remaining is not None and remaining is not None and str(remaining).isdigit():
+            ins.remaining.labels(bucket, call.ratelimit.get("resource", "core")).set(int(remaining))
+
+
+def known_labels() -> Iterable[tuple[str, tuple[str, ...]]]:
+    """(metric name as exposed, its labels) for the README table."""
+    for name, labels in LABELS.items():
+        suffix = "" if name.endswith(("_seconds", "_remaining")) else "_total"
+        yield f"{PREFIX}_{name}{suffix}", labels

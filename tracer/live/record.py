@@ -1,0 +1,127 @@
+"""Live tracing: each GitHub call lands in the record of the task that made it.
+
+A :class:`TaskRecord` is one task run (its labels and its calls); it is the current record of
+the thread, asyncio task or greenlet that runs the task (a context variable: greenlet >= 1.0
+gives every greenlet its own context, so concurrent greenlets never see each other's record).
+:class:`LiveTracer` is capture's :class:`~tracer.capture.Tracer` (the one classifier and
+charging rule) whose calls are handed to the current record instead of a growing list; calls
+made outside any task go straight to ``outside`` (e.g. the metrics).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracer.capture import Call, Rules, Trace, Tracer
+from tracer.capture import patches
+from tracer.capture.hosts import Hosts
+from tracer.live.labels import NO_EVENT
+
+
+@dataclass
+class TaskRecord:
+    """One run of one task: who it is, how it is labelled, the calls it made."""
+
+    task_id: str
+    task: str  # the Celery task name
+    handler: str
+    event: str | None = None
+    chroots: int | None = None
+    invocation: int = 0  # the capture scope's invocation number: its calls are this task's own
+    calls: list[Call] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    outcome: str = "success"
+    starts_pipeline: bool = False  # the label table's pipeline start (counted once per PR)
+    pid: int = 0
+
+    @property
+    def event_label(self) -> str:
+        return self.event or NO_EVENT
+
+    def labelled_calls(self) -> list[Call]:
+        """The calls with the task's final labels (an event learnt after they were made, e.g.
+        from the tasks it sent); calls of a scope the app opened inside keep theirs."""
+        out = []
+        for call in self.calls:
+            if call.invocation == self.invocation and (call.event != self.event or call.handler != self.handler):
+                call.event, call.handler = self.event, self.handler
+            out.append(call)
+        return out
+
+    def trace(self) -> Trace:
+        return Trace(self.labelled_calls())
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "name": f"{self.handler} {self.task_id}",
+            "task": self.task,
+            "task_id": self.task_id,
+            "handler": self.handler,
+            "event": self.event,
+            "chroots": self.chroots,
+            "outcome": self.outcome,
+            "pid": self.pid,
+        }
+
+    def save(self, directory: str | Path) -> Path:
+        """Write this task's trace as ``DIR/<task id>.trace.json`` (atomically)."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.task_id}.trace.json"
+        tmp = folder / f".{self.task_id}.trace.json.tmp"
+        self.trace().save(tmp, **self.meta())
+        tmp.replace(path)
+        return path
+
+
+_current: contextvars.ContextVar[TaskRecord | None] = contextvars.ContextVar("api_tracer_live_task", default=None)
+
+
+def current_record() -> TaskRecord | None:
+    """The record of the task running in this thread, asyncio task or greenlet."""
+    return _current.get()
+
+
+def enter_record(record: TaskRecord) -> contextvars.Token[TaskRecord | None]:
+    return _current.set(record)
+
+
+def exit_record(token: contextvars.Token[TaskRecord | None] | None) -> None:
+    """Leave a record; from another context (a revoke) only this context's value is cleared."""
+    if token is None:
+        return
+    try:
+        _current.reset(token)
+    except ValueError:
+        _current.set(None)
+
+
+Outside = Callable[[list[Call]], None]
+
+
+class LiveTracer(Tracer):
+    """A :class:`Tracer` that keeps nothing itself: each call goes to the current task's record,
+    or to ``outside`` when no task is running. PyGithub's throttle is left alone (production)."""
+
+    def __init__(
+        self,
+        outside: Outside,
+        rules: Rules | str | Path | None = None,
+        *,
+        hosts: Iterable[str] | Hosts | None = None,
+    ) -> None:
+        super().__init__(rules, hosts=hosts, skip_sleeps=False)
+        self.outside = outside
+
+    def _record(self, call: patches.LogicalCall) -> None:
+        built = self.records(call)
+        record = _current.get()
+        if record is not None:
+            record.calls.extend(built)
+        else:
+            self.outside(built)
