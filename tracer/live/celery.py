@@ -29,6 +29,7 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ class Instrumentation:
         if outcome is not None:
             record.outcome = outcome
         record.starts_pipeline = self.labels.starts_pipeline(record.handler, record.event)
+        record.ended_at = time.time()
         exit_record(opened.record_token)
         try:
             opened.scope.__exit__(None, None, None)

@@ -34,7 +34,8 @@ class TaskRecord:
     chroots: int | None = None
     invocation: int = 0  # the capture scope's invocation number: its calls are this task's own
     calls: list[Call] = field(default_factory=list)
-    started: float = field(default_factory=time.perf_counter)
+    started_at: float = field(default_factory=time.time)
+    ended_at: float | None = None
     outcome: str = "success"
     starts_pipeline: bool = False  # the label table's pipeline start (counted once per PR)
     pid: int = 0
@@ -66,6 +67,8 @@ class TaskRecord:
             "chroots": self.chroots,
             "outcome": self.outcome,
             "pid": self.pid,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
         }
 
     def save(self, directory: str | Path) -> Path:

@@ -1,0 +1,218 @@
+"""A real fleet on loopback: Redis, two Celery workers, the loopback GitHub, a real Prometheus.
+
+24 PR pipelines of the reference worker (packit-service at b828c3d7, 1, 2 and 3 chroots, each
+in its own repository) run at once through ``live_fleet`` (the handlers as Celery tasks under
+packit-service's names): one prefork worker (concurrency 2, the long-running queue) in
+prometheus_client's multiprocess mode with its own ``/metrics`` endpoint, and one gevent worker
+(concurrency 16, the short-running queue) pushing each task's increments to an aggregating
+gateway. Prometheus scrapes both. The checks: PromQL totals per handler × category = the sum of
+the per-task traces = the loopback server's own log; every task's calls are its own pipeline's
+(0 misattributed); each pipeline's calls = a single-process run of its scenario; and
+``drift --prometheus`` prints what ``drift`` prints on recorded runs of the same scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+try:
+    import celery  # noqa: F401
+    import prometheus_client  # noqa: F401
+except ImportError as exc:  # never a silent skip: .ci/run installs the extras
+    raise ImportError(f"{exc.name} is missing: pip install -e '.[test]'") from None
+from live_servers import AggregatingGateway, CeleryWorker, PrometheusServer, RedisServer, free_port  # noqa: E402
+
+from tracer.capture import Trace  # noqa: E402
+from tracer.loopback import FakeGitHub, World  # noqa: E402
+from tracer.runs import model_parameters  # noqa: E402
+from tracer.worker import Knobs, Pipeline, load_profile, scenario_world  # noqa: E402
+from tracer.worker.loopback_run import BOT_LOGIN, run_on_loopback  # noqa: E402
+
+PROFILE = "packit-service@b828c3d7"
+CHROOTS = (1, 2, 3)
+PIPELINES = 24
+_REPO = re.compile(r"^/repos/packit/(hello-world-\d+)(?:/|$)")
+
+
+def _fleet_worlds(tmp: Path) -> tuple[World, list[tuple[str, Pipeline, int]]]:
+    """One loopback world with a repository per pipeline, and each pipeline's Pipeline."""
+    profile = load_profile(PROFILE)
+    merged: dict[str, Any] | None = None
+    pipelines = []
+    for i in range(PIPELINES):
+        chroots = CHROOTS[i % len(CHROOTS)]
+        knobs = Knobs.from_mapping({"chroots": chroots}).resolved(profile)
+        data = scenario_world(knobs)
+        name = f"packit/hello-world-{i}"
+        repo = data["repositories"][0]
+        repo["full_name"] = name
+        repo["id"] = 184635124 + i
+        data["x-worker"]["repository"] = name
+        data["app"]["installations"] = {name: 1924121}
+        world_file = tmp / f"world-{i}.yaml"
+        world_file.write_text(yaml.safe_dump(data, sort_keys=False))
+        pipelines.append((f"p{i}", Pipeline(profile, knobs, world=world_file), chroots))
+        if merged is None:
+            merged = data
+        else:
+            merged["repositories"].append(repo)
+            merged["app"]["installations"][name] = 1924121
+    assert merged is not None
+    merged["rate_limit"] = {"limit": 50_000}
+    return World.from_dict(merged, source="fleet world"), pipelines
+
+
+def _settled(read_tasks: Any, expected: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if read_tasks() >= expected:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"the workers' metrics count {read_tasks()} tasks, {expected} ran")
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("fleet")
+    world, pipelines = _fleet_worlds(tmp)
+    with FakeGitHub(world) as hub, RedisServer(tmp / "redis") as redis_server, AggregatingGateway() as gateway:
+        token = hub.issue_token(BOT_LOGIN)
+        endpoint = free_port()
+        common = {"FLEET_BROKER": redis_server.url, "FLEET_API_URL": hub.url, "FLEET_TOKEN": token,
+                  "FLEET_PROFILE": PROFILE}
+        prefork = CeleryWorker("long", tmp / "long", {
+            **common, "FLEET_METRICS": f"multiprocess:{endpoint}", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "mp"),
+            "FLEET_TRACE_DIR": str(tmp / "traces-long")}, pool="prefork", concurrency=2)
+        prefork.args += ["-Q", "long-running"]
+        gevent = CeleryWorker("short", tmp / "short", {
+            **common, "FLEET_METRICS": f"push:{gateway.url}", "FLEET_JOB": "short",
+            "FLEET_TRACE_DIR": str(tmp / "traces-short")}, pool="gevent", concurrency=16)
+        gevent.args += ["-Q", "short-running"]
+        targets = {"long": f"127.0.0.1:{endpoint}", "gateway": f"127.0.0.1:{gateway.port}"}
+        with prefork, gevent, PrometheusServer(tmp / "prometheus", targets) as prometheus:
+            import live_fleet
+
+            live_fleet.app.conf.broker_url = redis_server.url
+            ran: dict[str, list[str]] = {}
+            errors: list[BaseException] = []
+
+            def drive(key: str, pipeline: Pipeline) -> None:
+                try:
+                    ran[key] = live_fleet.run_pipeline(key, pipeline)
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            start = time.time()
+            threads = [threading.Thread(target=drive, args=(key, p)) for key, p, _ in pipelines]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=150)
+            wall = time.time() - start
+            if errors or len(ran) != len(pipelines):
+                pytest.fail(f"the fleet failed: {errors[:3]}\nlong worker:\n{prefork.log_tail()}\n"
+                            f"short worker:\n{gevent.log_tail()}", pytrace=False)
+            tasks = sum(len(ids) for ids in ran.values())
+            _settled(lambda: _task_count(tmp), tasks)
+            settled_at = time.time()
+            prometheus.scraped_after(settled_at, ["long", "gateway"])
+            yield {
+                "tmp": tmp, "hub": hub, "prometheus": prometheus, "gateway": gateway, "pipelines": pipelines,
+                "ran": ran, "tasks": tasks, "wall": wall, "endpoint": endpoint,
+            }
+
+
+def _task_count(tmp: Path) -> int:
+    return sum(1 for d in ("traces-long", "traces-short") for _ in (tmp / d).glob("*.trace.json")) if tmp.exists() else 0
+
+
+def _task_traces(tmp: Path) -> dict[str, tuple[dict[str, Any], Trace]]:
+    out = {}
+    for folder in ("traces-long", "traces-short"):
+        for path in (tmp / folder).glob("*.trace.json"):
+            data = json.loads(path.read_text())
+            out[data["meta"]["task_id"]] = (data["meta"], Trace.from_json(data, str(path)))
+    return out
+
+
+def _promql(prometheus: PrometheusServer, query: str, *by: str) -> Counter[tuple[str, ...]]:
+    return Counter({tuple(r["metric"].get(k, "") for k in by): round(float(r["value"][1])) for r in prometheus.query(query)})
+
+
+def test_fleet_totals_match_traces_and_the_loopback_log(fleet: Any) -> None:
+    traces = _task_traces(fleet["tmp"])
+    assert len(traces) == fleet["tasks"], "every task wrote its trace"
+    by_handler_category: Counter[tuple[str, ...]] = Counter()
+    for _, trace in traces.values():
+        by_handler_category.update((c.handler, c.category) for c in trace.calls)
+    promql = _promql(fleet["prometheus"], "sum by (handler, category) (api_tracer_github_requests_total)",
+                     "handler", "category")
+    assert +promql == +by_handler_category  # 0 lost, 0 counted twice, per handler × category
+    served = fleet["hub"].requests
+    assert sum(by_handler_category.values()) == len(served)
+    # both workers took part, the gevent one with tasks overlapping in time
+    pids = Counter(meta["pid"] for meta, _ in traces.values())
+    assert len(pids) >= 3, pids  # two prefork children and the gevent worker
+    short = sorted((m["started_at"], m["ended_at"]) for m, _ in traces.values() if m["task"] == "task.steve_jobs.process_message")
+    assert any(b[0] < a[1] for a, b in zip(short, short[1:])), "process_message tasks ran concurrently"
+    # pipelines and tasks as counted by the metrics
+    pipelines = _promql(fleet["prometheus"], "sum by (chroots) (api_tracer_pipelines_total)", "chroots")
+    assert pipelines == Counter({(str(n),): PIPELINES // len(CHROOTS) for n in CHROOTS})
+    tasks = _promql(fleet["prometheus"], "sum(api_tracer_tasks_total)")
+    assert tasks[()] == fleet["tasks"]
+
+
+def test_no_call_is_attributed_to_another_task(fleet: Any) -> None:
+    traces = _task_traces(fleet["tmp"])
+    served_by_repo = Counter(m.group(1) for r in fleet["hub"].requests if (m := _REPO.match(r.path)))
+    traced_by_repo: Counter[str] = Counter()
+    for key, pipeline, chroots in fleet["pipelines"]:
+        repo = pipeline.target.repo
+        own: list[Any] = []
+        for task_id in fleet["ran"][key]:
+            meta, trace = traces[task_id]
+            for call in trace.calls:
+                m = _REPO.match(call.url.removeprefix("https://api.github.com"))
+                if m:
+                    assert m.group(1) == repo, f"task {meta['task']} of {key} made a call for {m.group(1)}"
+                    traced_by_repo[repo] += 1
+            own += trace.calls
+        reference = run_on_loopback(PROFILE, {"chroots": chroots}).trace
+        want = Counter((c.handler, c.event, c.category) for c in reference.calls)
+        got = Counter((c.handler, c.event, c.category) for c in own)
+        assert got == want, f"pipeline {key} ({chroots} chroots) differs from a single-process run"
+    assert traced_by_repo == served_by_repo
+
+
+def test_drift_prometheus_prints_what_drift_prints_on_recorded_runs(fleet: Any, tmp_path: Path, capsys: Any) -> None:
+    from tracer.cli import main
+
+    profile = load_profile(PROFILE)
+    paths = []
+    for n in CHROOTS:
+        knobs = Knobs.from_mapping({"chroots": n}).resolved(profile)
+        run = run_on_loopback(profile, knobs)
+        path = tmp_path / f"head-{n}ch.trace.json"
+        run.trace.save(path, name=f"head-{n}ch", profile=PROFILE, knobs=knobs.as_dict(), model=model_parameters(profile, knobs))
+        paths.append(str(path))
+    assert main(["drift", *paths, "--format", "json"]) == 1
+    recorded = json.loads(capsys.readouterr().out)
+    code = main(["drift", "--prometheus", fleet["prometheus"].url, "--profile", PROFILE, "--format", "json"])
+    live = json.loads(capsys.readouterr().out)
+    assert code == 1
+
+    def figures(report: dict[str, Any]) -> dict[int, Any]:
+        return {run["model"]["chroots"]: ([(e["event"], {k: v["measured"] for k, v in e["cells"].items()})
+                                           for e in run["events"]], run["totals"], run["limits"])
+                for run in report["runs"]}
+
+    assert figures(live) == figures(recorded)
