@@ -46,8 +46,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH",
+    parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="run folders, folders of runs, or trace JSON files whose meta.model gives the scenario")
+    live = parser.add_argument_group("a live fleet (tracer.live metrics in Prometheus)")
+    live.add_argument("--prometheus", metavar="URL",
+                      help="also measure the fleet: cost per PR per chroot count from this Prometheus")
+    live.add_argument("--window", metavar="DURATION", help="only the last DURATION (1h, 30m, 7d; default: since start)")
+    live.add_argument("--profile", default="HEAD", metavar="P",
+                      help="the fleet's packit-service era, for the model's other parameters (default HEAD)")
     parser.add_argument("--tolerance", type=_tolerance, default=0.0, metavar="PCT",
                         help="allowed deviation of every figure, in percent (default 0)")
     parser.add_argument("--measure", choices=("requests", "charged"), default="requests",
@@ -77,7 +83,16 @@ def _note(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the drift report; the exit code is the verdict."""
     explanations = load_explanations(args.explanations) if args.explanations else None
-    measurements = select_runs(load_measurements(args.paths, replay=args.replay, note=_note), args.run)
+    if not args.paths and not args.prometheus:
+        raise UsageError("give recorded runs (PATH ...) and/or a fleet's Prometheus (--prometheus URL)")
+    if args.window and not args.prometheus:
+        raise UsageError("--window needs --prometheus URL")
+    measured = load_measurements(args.paths, replay=args.replay, note=_note) if args.paths else []
+    if args.prometheus:
+        from tracer.live.query import fleet_measurements
+
+        measured += fleet_measurements(args.prometheus, profile=args.profile, window=args.window)
+    measurements = select_runs(measured, args.run)
     report = build_report(measurements, args.measure, args.tolerance, explanations)
     chart = None
     if args.chart:

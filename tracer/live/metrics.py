@@ -34,6 +34,7 @@ from tracer.capture import Call, Rules
 from tracer.capture.hosts import Hosts
 from tracer.errors import UsageError
 from tracer.live.labels import NO_EVENT
+from tracer.live.names import LABELS, PREFIX
 from tracer.live.record import TaskRecord
 
 try:
@@ -42,17 +43,6 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the install
     raise ImportError("tracer.live metrics need prometheus_client: pip install 'api-tracer[live]'") from exc
 
-PREFIX = "api_tracer"
-#: every metric's labels (``repository`` is appended to the request counters when asked for)
-LABELS: dict[str, tuple[str, ...]] = {
-    "github_requests": ("handler", "event", "category", "method", "route", "charged", "auth", "chroots"),
-    "github_logical_calls": ("handler", "event", "category", "chroots"),
-    "github_request_duration_seconds": ("category",),
-    "github_ratelimit_remaining": ("bucket", "resource"),
-    "other_host_requests": ("host", "handler"),
-    "tasks": ("handler", "event", "outcome"),
-    "pipelines": ("chroots",),
-}
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNLISTED = "(unlisted)"
 _REPO = re.compile(r"^/(?:api/v3/)?repos/([^/]+)/([^/?]+)")
