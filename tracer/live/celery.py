@@ -26,6 +26,7 @@ Idempotent per app; :func:`uninstrument_celery` disconnects and stops everything
 from __future__ import annotations
 
 import contextvars
+import inspect
 import logging
 import os
 import threading
@@ -63,7 +64,7 @@ class Instrumentation:
     trace_dir: Path | None = None
     rules: Rules | None = None
     hosts: tuple[str, ...] = ()
-    _open: dict[str, _Open] = field(default_factory=dict)
+    _open: dict[tuple[str, int], _Open] = field(default_factory=dict)
     _stack: ExitStack | None = None
     _pid: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -91,14 +92,14 @@ class Instrumentation:
             stack.close()
 
     # -- tasks ----------------------------------------------------------------------------
-    def start_task(self, task_id: str, task_name: str, kwargs: Any) -> None:
+    def start_task(self, task_id: str, task_name: str, kwargs: Any, retries: int = 0) -> None:
         self.install()
         name = self.labels.handler(task_name)
         record = TaskRecord(task_id, task_name, name, self.labels.event(name, kwargs), self.labels.chroots(kwargs),
-                            pid=os.getpid())
+                            pid=os.getpid(), retries=retries)
         scope = handler(name, event=record.event)
         record.invocation = scope.__enter__().invocation
-        self._open[task_id] = _Open(record, scope, enter_record(record))
+        self._open[(task_id, retries)] = _Open(record, scope, enter_record(record))
 
     def published(self, child_task: str, child_kwargs: Any) -> None:
         """The current task sends ``child_task``: fill in the event and scenario it lacks."""
@@ -110,13 +111,13 @@ class Instrumentation:
         if record.chroots is None:
             record.chroots = self.labels.chroots(child_kwargs)
 
-    def set_outcome(self, task_id: str, outcome: str) -> None:
-        opened = self._open.get(task_id)
+    def set_outcome(self, task_id: str, retries: int, outcome: str) -> None:
+        opened = self._open.get((task_id, retries))
         if opened is not None:
             opened.record.outcome = outcome
 
-    def finish_task(self, task_id: str, outcome: str | None = None) -> None:
-        opened = self._open.pop(task_id, None)
+    def finish_task(self, task_id: str, retries: int = 0, outcome: str | None = None) -> None:
+        opened = self._open.pop((task_id, retries), None)
         if opened is None:
             return
         record = opened.record
@@ -139,12 +140,33 @@ class Instrumentation:
 
     def revoked_unstarted(self, task_name: str, task_id: str) -> None:
         """A task revoked before it ran in this process: counted, no calls."""
-        if task_id in self._open:
-            self.finish_task(task_id, "revoked")
+        running = [key for key in self._open if key[0] == task_id]
+        for key in running:
+            self.finish_task(*key, outcome="revoked")
+        if running:
             return
         if self.metrics is not None:
             record = TaskRecord(task_id, task_name, self.labels.handler(task_name), outcome="revoked", pid=os.getpid())
             self.metrics.task_done(record)
+
+
+def _retries(request: Any) -> int:
+    try:
+        return int(getattr(request, "retries", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _arguments(task: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    """The task's arguments by name (an event dict passed positionally is found too)."""
+    named = dict(kwargs or {})
+    if args:
+        try:
+            bound = inspect.signature(task.run).bind_partial(*args, **named)
+            named = dict(bound.arguments)
+        except (TypeError, ValueError):
+            pass
+    return named
 
 
 def _kwargs_of(body: Any) -> Any:
@@ -194,25 +216,28 @@ def instrument_celery(
         if metrics is not None and hasattr(metrics, "process_dead"):
             metrics.process_dead(pid or os.getpid())
 
-    def on_prerun(sender: Any = None, task_id: str = "", task: Any = None, kwargs: Any = None, **_: Any) -> None:
-        if ours(task or sender):
+    def on_prerun(sender: Any = None, task_id: str = "", task: Any = None, args: Any = None, kwargs: Any = None,
+                  **_: Any) -> None:
+        task = task or sender
+        if ours(task):
             try:
-                inst.start_task(task_id, (task or sender).name, kwargs or {})
+                inst.start_task(task_id, task.name, _arguments(task, args, kwargs), _retries(task.request))
             except Exception:  # noqa: BLE001
                 log.exception("api-tracer: could not open task %s", task_id)
 
     def on_postrun(sender: Any = None, task_id: str = "", task: Any = None, state: str | None = None, **_: Any) -> None:
-        if ours(task or sender):
+        task = task or sender
+        if ours(task):
             outcome = {"SUCCESS": None, "FAILURE": "failure", "RETRY": "retry", "REVOKED": "revoked"}.get(state or "", None)
-            inst.finish_task(task_id, outcome)
+            inst.finish_task(task_id, _retries(task.request), outcome)
 
     def on_failure(sender: Any = None, task_id: str = "", **_: Any) -> None:
         if ours(sender):
-            inst.set_outcome(task_id, "failure")
+            inst.set_outcome(task_id, _retries(sender.request), "failure")
 
     def on_retry(sender: Any = None, request: Any = None, **_: Any) -> None:
         if ours(sender) and request is not None:
-            inst.set_outcome(getattr(request, "id", ""), "retry")
+            inst.set_outcome(getattr(request, "id", ""), _retries(request), "retry")
 
     def on_revoked(sender: Any = None, request: Any = None, **_: Any) -> None:
         if ours(sender) and request is not None:
@@ -250,8 +275,8 @@ def uninstrument_celery(app: Any) -> None:
     for signal, receiver in inst._receivers:
         signal.disconnect(receiver)
     inst._receivers.clear()
-    for task_id in list(inst._open):
-        inst.finish_task(task_id)
+    for key in list(inst._open):
+        inst.finish_task(*key)
     inst.close()
     if inst.metrics is not None and hasattr(inst.metrics, "stop_serving"):
         inst.metrics.stop_serving()

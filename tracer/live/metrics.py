@@ -14,7 +14,8 @@ Three ways out, as fleets do:
 Label sets are bounded (see :data:`LABELS`); the route is the rule's template (an unlisted
 route is ``(unlisted)``); ``repository`` is added only with ``per_repository=True``. The rate
 limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token minting), ``app``
-(JWT calls) or ``token/<digest>`` (a short one-way digest, never the token); it is not pushed
+(JWT calls) or ``token/<digest>`` (a short one-way digest, never the token; at most
+:data:`TOKEN_BUCKETS` of them, then ``token/other``); it is not pushed
 (an aggregating gateway adds gauges up).
 """
 
@@ -48,6 +49,8 @@ UNLISTED = "(unlisted)"
 _REPO = re.compile(r"^/(?:api/v3/)?repos/([^/]+)/([^/?]+)")
 _MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
 _KNOWN_TOKENS = 1024
+#: tokens that are not an installation's (personal tokens) get a bucket each, up to this many
+TOKEN_BUCKETS = 16
 
 
 def _chroots(record: TaskRecord | None) -> str:
@@ -105,6 +108,7 @@ class Metrics:
         self.registry = registry if registry is not None else prometheus_client.REGISTRY
         self._instruments = None if _mode == "push" else _Instruments(self.registry, per_repository, gauges=True)
         self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
+        self._token_buckets: set[str] = set()
         self._lock = threading.Lock()
         self._pending: list[tuple[TaskRecord | None, list[Call]]] = []  # push mode: not yet delivered
         self.push_failures = 0
@@ -246,7 +250,12 @@ class Metrics:
                 self._installations[call.auth_id] = bucket = f"installation/{minted.pop()}"
                 while len(self._installations) > _KNOWN_TOKENS:
                     self._installations.popitem(last=False)
-            bucket = bucket or f"token/{call.auth_id}"
+            if not bucket:
+                if call.auth_id in self._token_buckets or len(self._token_buckets) < TOKEN_BUCKETS:
+                    self._token_buckets.add(call.auth_id)
+                    bucket = f"token/{call.auth_id}"
+                else:
+                    bucket = "token/other"
         remaining = call.ratelimit.get("remaining")
         if ins.remaining is not None and remaining is not None and str(remaining).isdigit():
             ins.remaining.labels(bucket, call.ratelimit.get("resource", "core")).set(int(remaining))

@@ -37,6 +37,7 @@ class TaskRecord:
     started_at: float = field(default_factory=time.time)
     ended_at: float | None = None
     outcome: str = "success"
+    retries: int = 0  # Celery's retry number: a retried task runs again under the same id
     starts_pipeline: bool = False  # the label table's pipeline start (counted once per PR)
     pid: int = 0
 
@@ -62,6 +63,7 @@ class TaskRecord:
             "name": f"{self.handler} {self.task_id}",
             "task": self.task,
             "task_id": self.task_id,
+            "retries": self.retries,
             "handler": self.handler,
             "event": self.event,
             "chroots": self.chroots,
@@ -72,11 +74,12 @@ class TaskRecord:
         }
 
     def save(self, directory: str | Path) -> Path:
-        """Write this task's trace as ``DIR/<task id>.trace.json`` (atomically)."""
+        """Write this task's trace as ``DIR/<task id>[-retry<n>].trace.json`` (atomically)."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.task_id}.trace.json"
-        tmp = folder / f".{self.task_id}.trace.json.tmp"
+        stem = self.task_id + (f"-retry{self.retries}" if self.retries else "")
+        path = folder / f"{stem}.trace.json"
+        tmp = folder / f".{stem}.trace.json.tmp"
         self.trace().save(tmp, **self.meta())
         tmp.replace(path)
         return path
