@@ -174,7 +174,7 @@ def send(state: PipelineState, key: str, tasks: list[Task]) -> list[str]:
 
 
 # -- the tasks ------------------------------------------------------------------------------------
-@app.task(name=TASK_NAMES[PROCESS_MESSAGE], bind=True)
+@app.task(name=TASK_NAMES[PROCESS_MESSAGE], bind=True, shared=False)
 def process_message(self: Any, event: dict[str, Any], source: str | None = None, event_type: str | None = None,
                     pipeline: str = "") -> None:
     sent: list[str] = []
@@ -208,7 +208,7 @@ def _handler_task(handler: str) -> Any:
             done(pipeline, self.request.id, sent, error)
 
     run.__name__ = f"run_{handler}"
-    return app.task(name=TASK_NAMES[handler], bind=True)(run)
+    return app.task(name=TASK_NAMES[handler], bind=True, shared=False)(run)
 
 
 HANDLER_TASKS = {handler: _handler_task(handler) for handler in HANDLERS}
