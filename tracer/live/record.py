@@ -124,6 +124,11 @@ class LiveTracer(Tracer):
         super().__init__(rules, hosts=hosts, skip_sleeps=False)
         self.outside = outside
 
+    def _invocation(self, scope: Any) -> int:
+        """The scope's process-wide number (a task record matches its own calls by it); a
+        worker runs for weeks, so no per-trace renumbering table grows."""
+        return scope.invocation if scope else 0
+
     def _record(self, call: patches.LogicalCall) -> None:
         built = self.records(call)
         record = _current.get()
