@@ -117,23 +117,7 @@ class Tracer:
             stack.close()
 
     def _record(self, call: patches.LogicalCall) -> None:
-        described = self._describe(call)
-        with self._lock:  # numbered and stored in one hold: ``calls`` stays in seq order
-            self.calls.extend(self._build(call, described))
-
-    def records(self, call: patches.LogicalCall) -> list[Call]:
-        """The :class:`Call` records of one logical call (one per attempt), numbered, not
-        stored: for listeners that keep something else than a trace (``tracer.live``)."""
-        described = self._describe(call)
-        with self._lock:
-            return self._build(call, described)
-
-    def _invocation(self, scope: Any) -> int:
-        """This trace's number for a scope's invocation; the caller holds ``self._lock``."""
-        return self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
-
-    def _describe(self, call: patches.LogicalCall) -> tuple[Any, ...]:
-        """What one logical call's records share: classification, host, scope, credentials."""
+        scope = current_scope()
         host = host_of(call.url)
         github = self.hosts.is_github(call.url, host)
         if github:
@@ -141,45 +125,40 @@ class Tracer:
         else:
             _, site = self.classifier.call_site(call.frame)
             category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
-        return (github, category, site, route, rule_charged, host, auth_of(call.headers), current_scope())
-
-    def _build(self, call: patches.LogicalCall, described: tuple[Any, ...]) -> list[Call]:
-        """The records of ``call``, one per attempt; the caller holds ``self._lock``."""
-        github, category, site, route, rule_charged, host, (auth, auth_id), scope = described
+        auth, auth_id = auth_of(call.headers)
         attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
-        logical = next(self._logical)
-        invocation = self._invocation(scope)
-        built = []
-        for number, attempt in enumerate(attempts, 1):
-            status = attempt.status
-            built.append(
-                Call(
-                    seq=next(self._seq),
-                    method=call.method,
-                    url=call.url,
-                    route=route,
-                    category=category,
-                    charged=is_charged(
-                        github=github, rule_charged=rule_charged, status=status, auth=auth,
-                        category=category, headers=attempt.headers,
-                    ),
-                    status=status,
-                    handler=scope.handler if scope else NO_HANDLER,
-                    event=scope.event if scope else None,
-                    invocation=invocation,
-                    call_site=site,
-                    duration_ms=round(attempt.duration_ms, 3),
-                    logical=logical,
-                    attempt=number,
-                    auth=auth,
-                    auth_id=auth_id,
-                    ratelimit=_ratelimit(attempt.headers),
-                    error=attempt.error,
-                    host=host,
-                    github=github,
+        with self._lock:
+            logical = next(self._logical)
+            invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
+            for number, attempt in enumerate(attempts, 1):
+                status = attempt.status
+                self.calls.append(
+                    Call(
+                        seq=next(self._seq),
+                        method=call.method,
+                        url=call.url,
+                        route=route,
+                        category=category,
+                        charged=is_charged(
+                            github=github, rule_charged=rule_charged, status=status, auth=auth,
+                            category=category, headers=attempt.headers,
+                        ),
+                        status=status,
+                        handler=scope.handler if scope else NO_HANDLER,
+                        event=scope.event if scope else None,
+                        invocation=invocation,
+                        call_site=site,
+                        duration_ms=round(attempt.duration_ms, 3),
+                        logical=logical,
+                        attempt=number,
+                        auth=auth,
+                        auth_id=auth_id,
+                        ratelimit=_ratelimit(attempt.headers),
+                        error=attempt.error,
+                        host=host,
+                        github=github,
+                    )
                 )
-            )
-        return built
 
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""

@@ -177,7 +177,11 @@ class Metrics:
 
     # -- adding ---------------------------------------------------------------------------
     def add_calls(self, calls: list[Call]) -> None:
-        """Calls made outside any task."""
+        """Calls made outside any task (push mode: sent with the next task's push)."""
+        if self.mode == "push":
+            with self._lock:
+                self._pending.append((None, calls))
+            return
         self._deliver(None, calls)
 
     def task_done(self, record: TaskRecord) -> None:

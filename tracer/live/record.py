@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from tracer.capture import Call, Rules, Trace, Tracer
-from tracer.capture import patches
 from tracer.capture.hosts import Hosts
 from tracer.live.labels import NO_EVENT
 
@@ -110,9 +109,34 @@ def exit_record(token: contextvars.Token[TaskRecord | None] | None) -> None:
 Outside = Callable[[list[Call]], None]
 
 
+class _ToTasks(list):  # type: ignore[type-arg]
+    """Where capture's Tracer appends each Call it builds (in the calling thread or greenlet):
+    to the current task's record, else to ``outside``; nothing is kept here."""
+
+    def __init__(self, outside: Outside) -> None:
+        super().__init__()
+        self.outside = outside
+
+    def append(self, call: Call) -> None:  # type: ignore[override]
+        record = _current.get()
+        if record is not None:
+            record.calls.append(call)
+        else:
+            self.outside([call])
+
+
+class _ProcessWide(dict):  # type: ignore[type-arg]
+    """Scopes keep their process-wide invocation numbers (a record matches its own calls by
+    it), and no per-trace renumbering table grows in a worker that runs for weeks."""
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        return key
+
+
 class LiveTracer(Tracer):
-    """A :class:`Tracer` that keeps nothing itself: each call goes to the current task's record,
-    or to ``outside`` when no task is running. PyGithub's throttle is left alone (production)."""
+    """capture's :class:`Tracer` (the one classifier and charging rule) whose calls go to the
+    current task's record, or to ``outside`` when no task is running; it keeps nothing itself.
+    PyGithub's throttle is left alone (production)."""
 
     def __init__(
         self,
@@ -122,17 +146,5 @@ class LiveTracer(Tracer):
         hosts: Iterable[str] | Hosts | None = None,
     ) -> None:
         super().__init__(rules, hosts=hosts, skip_sleeps=False)
-        self.outside = outside
-
-    def _invocation(self, scope: Any) -> int:
-        """The scope's process-wide number (a task record matches its own calls by it); a
-        worker runs for weeks, so no per-trace renumbering table grows."""
-        return scope.invocation if scope else 0
-
-    def _record(self, call: patches.LogicalCall) -> None:
-        built = self.records(call)
-        record = _current.get()
-        if record is not None:
-            record.calls.extend(built)
-        else:
-            self.outside(built)
+        self.calls = _ToTasks(outside)
+        self._invocations = _ProcessWide()
