@@ -14,6 +14,7 @@ from tracer.cli import main
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest
 from tracer.recording.stats import trace_from_cassettes
+from tracer import runs
 from tracer.runs import record_on_loopback, replay
 
 SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
@@ -21,8 +22,10 @@ SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
 
 @pytest.fixture
 def run_copy(tmp_path: Path) -> Path:
+    """A shipped run, its records refreshed for this machine's library versions."""
     run = tmp_path / "runs" / "c-3ch"
     shutil.copytree(SHIPPED / "c-3ch", run)
+    runs.replay_all([run], refresh=True)
     return run
 
 
@@ -64,13 +67,14 @@ def test_other_rules_or_code_make_records_stale(run_copy, tmp_path, monkeypatch)
         None, "the classification rules changed since its calls.json was written")
     real = callrecords.metadata.version
     monkeypatch.setattr(callrecords.metadata, "version", lambda d: "99.0" if d == "ogr" else real(d))
-    callrecords.code_fingerprint.cache_clear()
     try:
+        callrecords.library_versions.cache_clear()
         trace, why = callrecords.load_current(run_copy, manifest)
-        assert trace is None and why.startswith("api-tracer's worker or tracer, or ogr/PyGithub")
+        assert trace is None and why.startswith("the library versions (ogr=")
+        assert "→ ogr=99.0 PyGithub=" in why
     finally:
         monkeypatch.undo()
-        callrecords.code_fingerprint.cache_clear()
+        callrecords.library_versions.cache_clear()
     assert callrecords.load_current(run_copy, manifest)[0] is not None
 
 

@@ -7,7 +7,8 @@ replay's trace depends on:
 - the run: its manifest and every cassette, byte for byte;
 - the classification: the rules in use (text of every rules file);
 - the code that makes and classifies the calls: api-tracer's ``capture`` and ``worker`` sources
-  and data (profiles, worlds), and the versions of ogr, PyGithub, requests, urllib3 and PyJWT.
+  and data (profiles, worlds);
+- the libraries in the calls' path: the versions of ogr, PyGithub, requests, urllib3 and PyJWT.
 
 A record whose key no longer holds is *stale*: callers replay instead and say why (never a stale
 classification shown silently); ``api-tracer replay --refresh RUN`` writes new records.
@@ -41,19 +42,25 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 @cache
 def code_fingerprint() -> str:
-    """api-tracer's call-making code and data, and the libraries' versions (one process: once)."""
+    """api-tracer's call-making code and data (one process: once)."""
     h = hashlib.sha256()
     for part in _SOURCES:
         for path in sorted((_PACKAGE / part).rglob("*")):
             if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
                 h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@cache
+def library_versions() -> str:
+    """``ogr=0.61.1 PyGithub=2.10.0 ...``: the libraries in the calls' path."""
+    versions = []
     for dist in LIBRARIES:
         try:
-            version = metadata.version(dist)
+            versions.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
-            version = "-"
-        h.update(f"{dist}={version}\0".encode())
-    return h.hexdigest()
+            versions.append(f"{dist}=-")
+    return " ".join(versions)
 
 
 def rules_fingerprint(rules: Rules | None) -> str:
@@ -81,11 +88,12 @@ def run_fingerprint(run: Path, manifest: Manifest) -> str:
 
 
 def key_of(run: Path, manifest: Manifest, rules: Rules | None = None) -> dict[str, str]:
-    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules), "code": code_fingerprint()}
+    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules), "code": code_fingerprint(),
+            "libraries": library_versions()}
 
 
 _WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules",
-         "code": "api-tracer's worker or tracer, or ogr/PyGithub/requests/urllib3/PyJWT"}
+         "code": "api-tracer's worker or tracer code", "libraries": "the library versions"}
 
 
 def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
@@ -95,21 +103,38 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
     return write_text_atomic(run / RECORDS, json.dumps(data, separators=(",", ":")) + "\n")
 
 
-def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
-    """The run's recorded trace if its records are current, else (None, why they cannot be used)."""
+def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
+    """The run's recorded trace and the key it was written under (None: it has no records)."""
     path = run / RECORDS
     if not path.is_file():
-        return None, f"no {RECORDS}"
+        return None
     data = read_json(path)
     check_header(data, str(path), FORMAT, VERSION, "api-tracer call records")
     stored = data.get("key")
     if not isinstance(stored, dict):
         raise DataError(f"{path}: 'key' must be a mapping")
+    return Trace.from_json(data.get("trace"), str(path)), stored
+
+
+def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None) -> list[str]:
+    """What changed since records with key ``stored`` were written (the key's parts, in order)."""
     current = key_of(run, manifest, rules)
-    changed = [_WHAT[k] for k in ("run", "rules", "code") if stored.get(k) != current[k]]
-    if changed:
-        return None, f"{' and '.join(changed)} changed since its {RECORDS} was written"
-    return Trace.from_json(data.get("trace"), str(path)), ""
+    return [part for part in current if stored.get(part) != current[part]]
+
+
+def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
+    """The run's recorded trace if its records are current, else (None, why they cannot be used)."""
+    found = read(run)
+    if found is None:
+        return None, f"no {RECORDS}"
+    trace, stored = found
+    parts = changed(stored, run, manifest, rules)
+    if parts:
+        what = " and ".join(_WHAT[p] for p in parts)
+        if "libraries" in parts:
+            what += f" ({stored.get('libraries')} → {library_versions()})"
+        return None, f"{what} changed since its {RECORDS} was written"
+    return trace, ""
 
 
 def refresh_command(run: Path | str) -> str:
