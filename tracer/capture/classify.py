@@ -56,7 +56,7 @@ class Classifier:
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or Rules.default()
         self._frames: dict[CodeType, tuple[str, int, str | None]] = {}
-        self._routes: dict[tuple[str, str], RouteRule | None] = {}
+        self._routes: dict[tuple[str, str], tuple[RouteRule | None, str]] = {}
 
     # -- call sites ---------------------------------------------------------
     def _frame_info(self, frame: FrameType) -> tuple[str, int, str | None]:
@@ -103,37 +103,38 @@ class Classifier:
 
     # -- routes -------------------------------------------------------------
     def route(self, method: str, url: str) -> RouteRule | None:
-        path = urlsplit(url).path or "/"
-        if path.startswith(_GHE_PREFIX + "/"):
-            path = path[len(_GHE_PREFIX) :]
-        cache_key = (method, path)
-        if cache_key in self._routes:
-            return self._routes[cache_key]
-        found = None
-        for rule in self.rules.routes:
-            if rule.method == method and rule.regex.match(path):
-                found = rule
-                break
+        return self._route(method, url)[0]
+
+    def _route(self, method: str, url: str) -> tuple[RouteRule | None, str]:
+        """(the first route rule matching, the template the call is shown under), cached by URL."""
+        found = self._routes.get((method, url))
+        if found is not None:
+            return found
+        path = _path(url)
+        rule = next((r for r in self.rules.routes if r.method == method and r.regex.match(path)), None)
+        found = (rule, rule.template if rule is not None and not rule.catch_all else path_template(path))
         if len(self._routes) < 65536:
-            self._routes[cache_key] = found
+            self._routes[(method, url)] = found
         return found
 
     def template(self, rule: RouteRule | None, url: str) -> str:
         """The route template a call is shown under: its rule's, else one made from the path."""
         if rule is not None and not rule.catch_all:
             return rule.template
-        path = urlsplit(url).path or "/"
-        if path.startswith(_GHE_PREFIX + "/"):
-            path = path[len(_GHE_PREFIX) :]
-        return path_template(path)
+        return path_template(_path(url))
 
     def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[str, str | None, str, bool]:
         """(category, call site, route template, charged by rule) of one GitHub request."""
         site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
-        rule = self.route(method, url)
-        route = self.template(rule, url)
-        if rule is not None and rule.final:
-            category = rule.category or OTHER
-        else:
-            category = site_category or (rule.category if rule and rule.category else OTHER)
-        return category, site, route, rule.charged if rule else True
+        rule, route = self._routes.get((method, url)) or self._route(method, url)
+        if rule is None:
+            return site_category or OTHER, site, route, True
+        if rule.final:
+            return rule.category or OTHER, site, route, rule.charged
+        return site_category or rule.category or OTHER, site, route, rule.charged
+
+
+def _path(url: str) -> str:
+    """A URL's path, GitHub Enterprise's ``/api/v3`` prefix dropped."""
+    path = urlsplit(url).path or "/"
+    return path[len(_GHE_PREFIX) :] if path.startswith(_GHE_PREFIX + "/") else path
