@@ -100,7 +100,8 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
     """Write ``RUN/calls.json`` for ``trace`` (a replay's, or the recording's own)."""
     data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules),
             "trace": trace.to_json(name=manifest.name or run.name)}
-    return write_text_atomic(run / RECORDS, json.dumps(data, separators=(",", ":")) + "\n")
+    # one value per line: a refresh that changes only the key changes only its lines
+    return write_text_atomic(run / RECORDS, json.dumps(data, indent=0, separators=(",", ":")) + "\n")
 
 
 def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
