@@ -98,8 +98,9 @@ _WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules"
 
 def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
     """Write ``RUN/calls.json`` for ``trace`` (a replay's, or the recording's own)."""
-    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules),
-            "trace": trace.to_json(name=manifest.name or run.name)}
+    body = trace.to_json(name=manifest.name or run.name)
+    del body["summary"]  # derived from the calls when read
+    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules), "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
     return write_text_atomic(run / RECORDS, json.dumps(data, indent=0, separators=(",", ":")) + "\n")
 
