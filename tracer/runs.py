@@ -119,6 +119,7 @@ def record_on_loopback(
     trim: bool = True,
     world: str | Path | None = None,
     force: bool = False,
+    cassette_format: str = "yaml",
 ) -> tuple[Manifest, Any]:
     """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
 
@@ -144,7 +145,7 @@ def record_on_loopback(
             credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
         pipeline = Pipeline(prof, resolved, credentials, world=world)
         return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim, force=force,
-                          files=_profile_file(prof, manifest), finish=_write_records)
+                          files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
 
 
 def record_on_github(
@@ -158,6 +159,7 @@ def record_on_github(
     description: str = "",
     trim: bool = True,
     force: bool = False,
+    cassette_format: str = "yaml",
 ) -> tuple[Manifest, Any]:
     """Record against api.github.com itself.
 
@@ -173,7 +175,7 @@ def record_on_github(
     )
     pipeline = Pipeline(prof, resolved, credentials, world=world)
     return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim, force=force,
-                      files=_profile_file(prof, manifest), finish=_write_records)
+                      files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
 
 
 def _write_records(run: Path) -> None:

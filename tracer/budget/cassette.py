@@ -17,7 +17,7 @@ from typing import Any
 from tracer.budget.errors import CassetteMiss
 from tracer.capture import Call, Trace, Tracer, block_network
 from tracer.errors import DataError
-from tracer.recording.cassette_io import load_cassette
+from tracer.recording.cassette_io import cassette_format, load_cassette
 
 #: characters pytest-recording replaces by "-" in a cassette name
 _FORBIDDEN = r"<>?%*:|\"'/\\"
@@ -42,7 +42,7 @@ def cassette_path(directory: Path, default_name: str, given: str | None = None) 
     """The given name (relative to ``directory``, or absolute), else the default; ``.yaml`` added if missing."""
     name = given or default_name
     path = Path(name) if os.path.isabs(name) else directory / name
-    return path if path.suffix in (".yaml", ".yml") else path.with_name(path.name + ".yaml")
+    return path if path.suffix in (".yaml", ".yml", ".json") else path.with_name(path.name + ".yaml")
 
 
 class CassetteReplay:
@@ -71,7 +71,7 @@ class CassetteReplay:
             )
         load_cassette(self.path)  # a malformed file is a DataError naming it, not a vcrpy traceback
         import vcr  # imported late: pytest-recording must register vcr for assertion rewriting first
-        options: dict[str, Any] = {"record_mode": "none"}
+        options: dict[str, Any] = {"record_mode": "none", "serializer": cassette_format(self.path)}
         if self.match_on:
             options["match_on"] = self.match_on
         stack = ExitStack()

@@ -34,7 +34,8 @@ def _files(paths: list[str | Path]) -> list[tuple[Path, Manifest | None]]:
             manifest = Manifest.load(run)
             found.extend((run / e.file, manifest) for e in manifest.cassettes)
         if not runs:
-            found.extend((f, None) for f in sorted(p.rglob("*.yaml")) if f.name != MANIFEST and not is_hidden(f, p))
+            found.extend((f, None) for f in sorted(p.rglob("*")) if f.suffix in (".yaml", ".yml", ".json")
+                         and f.name not in (MANIFEST, callrecords.RECORDS) and not is_hidden(f, p))
     if not found:
         raise DataError(f"{', '.join(map(str, paths))}: no cassettes found")
     unique = {item[0].resolve(): item for item in reversed(found)}  # each file once

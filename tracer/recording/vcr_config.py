@@ -65,10 +65,11 @@ def _as_github(base_url: str | None):
     return before_record_request
 
 
-def recording_vcr(api_url: str | None = None, trim: bool = True) -> vcr.VCR:
+def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str = "yaml") -> vcr.VCR:
     """A VCR that records new cassettes; ``api_url`` is the server really answering.
 
-    Responses are always scrubbed of secrets; ``trim`` also drops what no client reads.
+    Responses are always scrubbed of secrets; ``trim`` also drops what no client reads;
+    ``serializer`` is vcrpy's ``yaml`` (default) or ``json``.
     """
     after = (lambda r: trim_response(scrub_response(r))) if trim else scrub_response
     v = vcr.VCR(
@@ -77,6 +78,7 @@ def recording_vcr(api_url: str | None = None, trim: bool = True) -> vcr.VCR:
         before_record_request=_as_github(api_url),
         before_record_response=after,
         decode_compressed_response=True,
+        serializer=serializer,
     )
     v.register_persister(AtomicPersister)
     return configure(v)
