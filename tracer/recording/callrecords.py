@@ -97,12 +97,25 @@ _WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules"
 
 
 def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
-    """Write ``RUN/calls.json`` for ``trace`` (a replay's, or the recording's own)."""
+    """Write ``RUN/calls.json`` for ``trace`` (a replay's), unless it holds exactly that already.
+
+    Durations are left out (0): a replay's say nothing of GitHub's, and records stay the same
+    from one refresh to the next.
+    """
     body = trace.to_json(name=manifest.name or run.name)
     del body["summary"]  # derived from the calls when read
+    for call in body["calls"]:
+        call["duration_ms"] = 0.0
     data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules), "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
-    return write_text_atomic(run / RECORDS, json.dumps(data, indent=0, separators=(",", ":")) + "\n")
+    text = json.dumps(data, indent=0, separators=(",", ":")) + "\n"
+    path = run / RECORDS
+    try:
+        if path.read_text() == text:
+            return path
+    except (OSError, UnicodeDecodeError):
+        pass
+    return write_text_atomic(path, text)
 
 
 def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
