@@ -47,12 +47,14 @@ def _add_debug(parser: argparse.ArgumentParser) -> None:
                         help="on an error, also print the Python traceback")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` the one command about to run (its module alone
+    is imported: ``drift`` does not wait for the recorder's or the loopback's imports)."""
     parser = _Parser(prog="api-tracer", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"api-tracer {__version__}")
     _add_debug(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"tracer.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -63,9 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(argv: Sequence[str]) -> str | None:
+    """The module of the command ``argv`` names (its first word that is not an option)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    name = word.replace("-", "_") if word else None
+    return name if name in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the exit code (:mod:`tracer.cli.exitcodes`)."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -35,8 +35,9 @@ FORMAT = "api-tracer/call-records"
 VERSION = 1
 #: the libraries whose behaviour is in a trace (which calls, from where, retried how)
 LIBRARIES = ("ogr", "PyGithub", "requests", "urllib3", "PyJWT")
-#: the parts of api-tracer that make and classify a replay's calls
+#: the parts of api-tracer that make and classify a replay's calls (not those that only show them)
 _SOURCES = ("capture", "worker")
+_NOT_IN_CALLS = ("capture/trace.py", "capture/__init__.py", "capture/redirect.py")
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -46,8 +47,9 @@ def code_fingerprint() -> str:
     h = hashlib.sha256()
     for part in _SOURCES:
         for path in sorted((_PACKAGE / part).rglob("*")):
-            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json"):
-                h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+            name = str(path.relative_to(_PACKAGE))
+            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and name not in _NOT_IN_CALLS:
+                h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
@@ -152,5 +154,5 @@ def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> t
     return trace, ""
 
 
-def refresh_command(run: Path | str) -> str:
-    return f"api-tracer replay --refresh {run}"
+def refresh_command(*runs: Path | str) -> str:
+    return f"api-tracer replay --refresh {' '.join(map(str, runs))}"
