@@ -7,6 +7,7 @@ where and what is wrong. A leaf module: any room may import it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -112,17 +113,45 @@ def checked_fields(cls: type, raw: Any, where: str, required: Iterable[str] = ()
     field's annotated type. Any problem is a one-line DataError starting with ``where``."""
     if not isinstance(raw, dict):
         raise DataError(f"{where} must be a mapping, got {raw!r:.60}")
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted((str(k) for k in raw if k not in fields), key=str)
+    checks, needed = _schema(cls)
+    unknown = sorted((str(k) for k in raw if k not in checks), key=str)
     if unknown:
-        raise DataError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(fields)})")
-    needed = [n for n, f in fields.items() if f.default is dataclasses.MISSING
-              and f.default_factory is dataclasses.MISSING] + list(required)
-    missing = [name for name in needed if name not in raw]
+        raise DataError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(checks)})")
+    missing = [name for name in (*needed, *required) if name not in raw]
     if missing:
         raise DataError(f"{where}: missing {missing[0]!r}")
     for name, value in raw.items():
-        ok, said = _fits(str(fields[name].type), value)
-        if not ok:
+        kinds, said, strings = checks[name]
+        if kinds is not None and not _is(kinds, strings, value):
             raise DataError(f"{where}: {name!r} must be {said}, got {value!r:.60}")
     return dict(raw)
+
+
+@functools.cache
+def _schema(cls: type) -> tuple[dict[str, tuple[frozenset[type] | None, str, bool]], tuple[str, ...]]:
+    """A dataclass's fields as (accepted types or None for any, in words, whether a mapping or
+    list must hold text), and the fields without a default: worked out once per class."""
+    checks = {}
+    for f in dataclasses.fields(cls):
+        annotation = str(f.type)
+        parts = [_TYPES.get(part.strip()) for part in annotation.split("|")]
+        if any(part is None for part in parts):
+            checks[f.name] = (None, annotation, False)
+        else:
+            kinds = frozenset(k for part in parts for k in part[0])  # type: ignore[index]
+            words = " or ".join(part[1] for part in parts)  # type: ignore[index]
+            checks[f.name] = (kinds, words, "dict[str, str]" in annotation or "list[str]" in annotation)
+    needed = tuple(f.name for f in dataclasses.fields(cls)
+                   if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)
+    return checks, needed
+
+
+def _is(kinds: frozenset[type], strings: bool, value: Any) -> bool:
+    kind = type(value)  # exactly: true is not a number
+    if kind not in kinds and not (kind is not bool and any(isinstance(value, k) for k in kinds if k is not bool)):
+        return False
+    if strings and kind is dict:
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    if strings and kind is list:
+        return all(isinstance(v, str) for v in value)
+    return True
