@@ -420,7 +420,8 @@ def test_cassette_replayed_with_the_network_blocked(pytester):
             " record_mode none, network blocked)",
             "requests not in the cassette:",
             f"    #2 GET {NOWHERE}/repos/o/r/pulls/1, handler (no handler), at test_replay.test_not_in_cassette",
-            "        Can't play back this request: *",
+            "        not in the cassette, or every recorded answer to it already played; closest recorded: "
+            f"GET {NOWHERE}/repos/o/r (test_not_in_cassette.yaml)",
             "*_ test_swallowed _*",
             f"    #1 GET {NOWHERE}/repos/o/other, handler (no handler), at test_replay.test_swallowed",
             "*_ test_socket_blocked _*",

@@ -1,9 +1,11 @@
 """Replay a vcrpy cassette with the network blocked (pytest-recording's cassette layout).
 
 A test ``tests/test_foo.py::TestA::test_x`` replays ``tests/cassettes/test_foo/TestA.test_x.yaml``
-(the path pytest-recording 0.14 gives it: ``vcr_cassette_dir`` + ``default_cassette_name``). With
-``record_mode="none"`` vcrpy answers only recorded requests; every other connection to a network
-host is refused, so a request that is not in the cassette fails instead of reaching GitHub.
+(the path pytest-recording 0.14 gives it: ``vcr_cassette_dir`` + ``default_cassette_name``). Only
+recorded requests are answered, each recorded answer once (vcrpy's ``record_mode="none"``), by
+api-tracer's replayer (:mod:`tracer.recording.replayer`), or by vcrpy itself when the test asks
+for its own ``match_on``; every other connection to a network host is refused, so a request that
+is not in the cassette fails instead of reaching GitHub.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from typing import Any
 from tracer.budget.errors import CassetteMiss
 from tracer.capture import Call, Trace, Tracer, block_network
 from tracer.errors import DataError
-from tracer.recording.cassette_io import cassette_format, load_cassette
+from tracer.recording.cassette_io import cassette_format
+from tracer.recording.replayer import CassetteAnswers, NoRecordedAnswer, Replayer
 
 #: characters pytest-recording replaces by "-" in a cassette name
 _FORBIDDEN = r"<>?%*:|\"'/\\"
-_MISS = "CannotOverwriteExistingCassetteException"
+#: how the tracer records a request the cassette had no answer for (ours, vcrpy's)
+_MISSES = (NoRecordedAnswer.__name__, "CannotOverwriteExistingCassetteException")
 
 
 def cassette_dir(test_file: str | os.PathLike[str]) -> Path:
@@ -69,14 +73,18 @@ class CassetteReplay:
                 f"{self.path}: no such cassette (pytest-recording layout: cassettes/<test module>/<test name>.yaml "
                 "beside the test file)"
             )
-        load_cassette(self.path)  # a malformed file is a DataError naming it, not a vcrpy traceback
-        import vcr  # imported late: pytest-recording must register vcr for assertion rewriting first
-        options: dict[str, Any] = {"record_mode": "none", "serializer": cassette_format(self.path)}
-        if self.match_on:
-            options["match_on"] = self.match_on
+        answers = CassetteAnswers.load(self.path)  # a malformed file is a DataError naming it
         stack = ExitStack()
         try:
-            self.cassette = stack.enter_context(vcr.VCR().use_cassette(str(self.path), **options))
+            if self.match_on:
+                import vcr  # imported late: pytest-recording must register vcr for assertion rewriting first
+
+                options = {"record_mode": "none", "serializer": cassette_format(self.path), "match_on": self.match_on}
+                self.cassette = stack.enter_context(vcr.VCR().use_cassette(str(self.path), **options))
+            else:
+                replayer = Replayer()
+                stack.enter_context(replayer.active())
+                self.cassette = stack.enter_context(replayer.cassette(answers))
             stack.enter_context(
                 block_network(self.allowed_hosts, f"network blocked while replaying {self.path.name}")
             )
@@ -97,19 +105,26 @@ class CassetteReplay:
             self.trace = tracer.trace()
 
     def misses(self) -> list[Call]:
-        return [c for c in self.trace.all_calls() if c.error and c.error.startswith(_MISS)]
+        return [c for c in self.trace.all_calls() if c.error and c.error.startswith(_MISSES)]
+
+    def _counts(self) -> tuple[int, int]:
+        """(recorded interactions, played ones)."""
+        if isinstance(self.cassette, CassetteAnswers):
+            return len(self.cassette.recorded), sum(1 for n in self.cassette.played if n)
+        if self.cassette is not None:
+            return len(self.cassette), self.cassette.play_count
+        return 0, 0
 
     def message(self, where: str | None = None) -> str:
         misses = self.misses()
-        played = self.cassette.play_count if self.cassette is not None else 0
-        total = len(self.cassette) if self.cassette is not None else 0
+        total, played = self._counts()
         lines = [
             f"GitHub API cassette has no answer for {len(misses)} request(s){f' at {where}' if where else ''}",
             f"cassette: {self.path} ({total} interactions, {played} played; record_mode none, network blocked)",
             "requests not in the cassette:",
         ]
         for call in misses:
-            reason = call.error[len(_MISS) + 2 :].splitlines()[0] if call.error else ""
+            reason = call.error.split(": ", 1)[-1].splitlines()[0] if call.error else ""
             lines.append(f"    #{call.seq} {call.method} {call.url}, handler {call.handler}, at {call.call_site or '?'}")
             lines.append(f"        {reason}")
         lines.append("record the cassette again with these requests, or stop the test from making them")

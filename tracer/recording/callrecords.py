@@ -6,8 +6,8 @@ replay's trace depends on:
 
 - the run: its manifest and every cassette, byte for byte;
 - the classification: the rules in use (text of every rules file);
-- the code that makes and classifies the calls: api-tracer's ``capture`` and ``worker`` sources
-  and data (profiles, worlds);
+- the code that makes, answers and classifies the calls: api-tracer's ``capture`` and ``worker``
+  sources and data (profiles, worlds) and its replayer;
 - the libraries in the calls' path: the versions of ogr, PyGithub, requests, urllib3 and PyJWT.
 
 A record whose key no longer holds is *stale*: callers replay instead and say why (never a stale
@@ -35,8 +35,8 @@ FORMAT = "api-tracer/call-records"
 VERSION = 1
 #: the libraries whose behaviour is in a trace (which calls, from where, retried how)
 LIBRARIES = ("ogr", "PyGithub", "requests", "urllib3", "PyJWT")
-#: the parts of api-tracer that make and classify a replay's calls (not those that only show them)
-_SOURCES = ("capture", "worker")
+#: the parts of api-tracer that make, answer and classify a replay's calls (not those that only show them)
+_SOURCES = ("capture", "worker", "recording/replayer.py")
 _NOT_IN_CALLS = ("capture/trace.py", "capture/__init__.py", "capture/redirect.py")
 _PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -46,7 +46,8 @@ def code_fingerprint() -> str:
     """api-tracer's call-making code and data (one process: once)."""
     h = hashlib.sha256()
     for part in _SOURCES:
-        for path in sorted((_PACKAGE / part).rglob("*")):
+        root = _PACKAGE / part
+        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             name = str(path.relative_to(_PACKAGE))
             if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and name not in _NOT_IN_CALLS:
                 h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")

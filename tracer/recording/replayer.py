@@ -84,8 +84,12 @@ class CassetteAnswers:
         with self._lock:
             queue = self._queues.get(match_key(method, full))
             if not queue:
-                self.unanswered.append(f"{method} {full}")
-                raise NoRecordedAnswer(f"{self.path}: no recorded answer (left) for {method} {full}")
+                request = f"{method} {full}"
+                self.unanswered.append(request)
+                raise NoRecordedAnswer(
+                    f"not in the cassette, or every recorded answer to it already played; closest recorded: "
+                    f"{self.closest(request)} ({self.path.name})"
+                )
             index = queue.popleft()
             self.played[index] += 1
         status, reason, response_headers, data = self._answers[index]
@@ -94,6 +98,18 @@ class CassetteAnswers:
             preload_content=False, decode_content=False, enforce_content_length=False,
             request_method=method, request_url=url,
         )
+
+    def closest(self, request: str) -> str:
+        """The recorded request most like ``request`` ("METHOD uri"): same method and path first."""
+        method, _, uri = request.partition(" ")
+        path = uri.split("?", 1)[0]
+        for candidates in (
+            [r for r in self.recorded if r.split("?", 1)[0] == f"{method} {path}"],
+            [r for r in self.recorded if r.startswith(method + " ")],
+        ):
+            if candidates:
+                return candidates[0]
+        return "none"
 
     @property
     def complete(self) -> bool:

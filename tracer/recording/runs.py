@@ -197,19 +197,6 @@ def _no_answer(exc: BaseException | None) -> NoRecordedAnswer | None:
     return None
 
 
-def _closest(answers: CassetteAnswers, request: str) -> str:
-    """The recorded request most like ``request`` ("METHOD uri"): same method and path first."""
-    method, _, uri = request.partition(" ")
-    path = uri.split("?", 1)[0]
-    for candidates in (
-        [r for r in answers.recorded if r.split("?", 1)[0] == f"{method} {path}"],
-        [r for r in answers.recorded if r.startswith(method + " ")],
-    ):
-        if candidates:
-            return candidates[0]
-    return "none"
-
-
 def _play(step: Any, entry: CassetteEntry, answers: CassetteAnswers) -> CassettePlay:
     """What one handler invocation did with its cassette."""
     return CassettePlay(step.index, step.handler, step.event, entry.file, list(answers.recorded),
@@ -265,7 +252,7 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
                 plays.append(_play(step, entry, answers))
                 raise IncompleteReplay(
                     f"{path}: {step.handler} [{step.event}] made {request}, which is not in the "
-                    f"cassette (closest recorded: {_closest(answers, request)}); the replay stopped there; {again}",
+                    f"cassette (closest recorded: {answers.closest(request)}); the replay stopped there; {again}",
                     plays,
                 ) from None
         # a request without an answer whose error the worker caught and went on is in answers.unanswered
