@@ -17,8 +17,12 @@ JSON schema of ``api-tracer model --format json`` (``"schema": "api-tracer/model
      "limits": [{"name": "custom" | TIER, "rate_limit": int, "chosen": bool,
                  "prs_per_hour_primary": int, "prs_per_hour_secondary": int | null,
                  "binding": "primary" | "secondary", "prs_per_hour": int}, ...],
+     "ceilings": {"statuses_count": CEILINGS, "statuses_free": CEILINGS},  # every ceiling, at rate_limit
      "published": {"prs_per_hour", <four categories>, "total"} | null,   # with --preset only
      "chart": PATH | null}
+
+    CEILINGS: see ``tracer.drift.render`` (the same document; the model's set_status calls are
+    its check-run POSTs, one task per message it charges)
 
 JSON schema of ``api-tracer model --scenarios --format json``
 (``"schema": "api-tracer/scenarios/v1"``)::
@@ -52,13 +56,16 @@ from tracer.model import (
     RATE_LIMIT_TIERS,
     SECONDARY_CONTENT_CREATING_PER_HOUR,
     SECONDARY_CONTENT_CREATING_PER_MINUTE,
+    CeilingRow,
     ConfigFile,
     Scenario,
     binding_limit,
+    both_ceilings,
     content_creating_per_pipeline,
     get_preset,
     improvement,
     load_presets,
+    model_load,
     per_event,
     prs_per_hour,
     resolve_rate_limit,
@@ -237,6 +244,8 @@ def model_report(scenario: Scenario, preset: str | None = None, chart: str | Non
             "prs_per_hour": secondary_prs_per_hour(scenario),
         },
         "limits": limits,
+        "ceilings": {("statuses_count" if c.statuses_count else "statuses_free"): c.as_dict()
+                     for c in both_ceilings(model_load(scenario), scenario.rate_limit)},
         "published": published,
         "chart": chart,
     }
@@ -305,6 +314,20 @@ def render_model(report: dict[str, Any], fmt: str) -> str:
          "PRs/h ceiling", "binds"],
         tablefmt=tablefmt,
     )]
+    out += ["", "Every ceiling at the chosen rate limit: PRs/hour [what one pipeline spends against it;"
+            " per-minute and concurrent ones: the busiest moment's share → pipelines in step]; * binds."
+            " Whether check runs and statuses are content-generating is undocumented: both answers.", ""]
+    count, free = (report["ceilings"][k] for k in ("statuses_count", "statuses_free"))
+    ceiling_rows = []
+    for a, b in zip(count["rows"], free["rows"]):
+        cells = []
+        for doc, row in ((count, a), (free, b)):
+            text = CeilingRow(**row).text()
+            cells.append(text + (" *" if doc["binding"] == row["key"] else ""))
+        label = a["label"] + (f" ({a['detail']})" if a["key"] == "concurrent" else "")
+        ceiling_rows.append([label, *cells])
+    out.append(tabulate(ceiling_rows, ["ceiling", "statuses count", "statuses free"], tablefmt=tablefmt,
+                        colalign=("left", "right", "right")))
     if report["chart"]:
         out += ["", f"Chart written to {report['chart']}"]
     return "\n".join(out)

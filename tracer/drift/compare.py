@@ -13,19 +13,24 @@ from typing import Literal
 
 from tracer.capture import AUTH, CATEGORIES, MODEL_CATEGORIES, OTHER, Call, Trace
 from tracer.drift.measurement import Measurement
+from tracer.drift.load import trace_load
 from tracer.model import (
+    CONTENT_GENERATING_METHODS,
     RATE_LIMIT_TIERS,
     SECONDARY_CONTENT_CREATING_PER_HOUR,
+    Ceilings,
     Scenario,
     binding_limit,
+    both_ceilings,
     content_creating_per_pipeline,
+    model_load,
     per_event,
 )
 
 #: calls of an event without a scope
 NO_EVENT = "(no event)"
 #: HTTP methods that create content (GitHub's secondary limit: 500/h); auth calls excluded
-CONTENT_CREATING_METHODS = frozenset({"POST", "PATCH", "PUT"})
+CONTENT_CREATING_METHODS = CONTENT_GENERATING_METHODS
 #: the rate limits PRs/hour are given at: 5,000, 12,500 and 15,000 requests per hour
 RATE_LIMITS: tuple[int, ...] = tuple(sorted(set(RATE_LIMIT_TIERS.values())))
 #: the category key of a grand total
@@ -152,6 +157,9 @@ class RunComparison:
     content_creating_measured: int
     limits: list[LimitRow]
     outside_model: list[CallGroup]  # auth and other calls, by endpoint and handler
+    #: every ceiling at the scenario's rate limit, (statuses count, statuses free)
+    ceilings_model: tuple[Ceilings, Ceilings] | None = None
+    ceilings_measured: tuple[Ceilings, Ceilings] | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -245,7 +253,11 @@ def compare(measurement: Measurement, measure: str = "requests") -> RunCompariso
             ceiling(limit, trace.charged, creating),
         ))
     outside = _outside_by_endpoint(trace)
-    return RunComparison(measurement, measure, events, totals, creating_model, creating, limits, outside)
+    return RunComparison(
+        measurement, measure, events, totals, creating_model, creating, limits, outside,
+        both_ceilings(model_load(scenario), scenario.rate_limit),
+        both_ceilings(trace_load(trace), scenario.rate_limit),
+    )
 
 
 def _outside_by_endpoint(trace: Trace) -> list[CallGroup]:

@@ -18,6 +18,8 @@ JSON schema (``"schema": "api-tracer/drift/v1"``)::
         "content_creating": {"model": int, "measured": int},    # per pipeline
         "limits": [{"rate_limit": int,
                     "model": CEILING, "measured": CEILING}, ...],  # 5000, 12500, 15000
+        "ceilings": {"statuses_count" | "statuses_free":       # check runs and statuses content-generating or not
+                     {"model": CEILINGS, "measured": CEILINGS}},
         "outside_model": [{"category", "endpoint", "handler", "requests", "charged"}, ...],
         "figures": int, "drifted": [DRIFTED, ...]}],
      "fits": [{"profile", "knobs": {...}, "model": {<Scenario fields but chroots>},
@@ -35,6 +37,11 @@ JSON schema (``"schema": "api-tracer/drift/v1"``)::
     CEILING  = {"primary": int | null,          # int(rate_limit / charged calls)
                 "secondary": int | null,        # 500 // content-creating calls
                 "binding": "primary" | "secondary" | "none", "prs_per_hour": int | null}
+    CEILINGS = {"statuses_count": bool, "rate_limit": int,
+                "binding": "primary" | "content-per-hour" | "content-per-minute" | "points-per-minute"
+                           | "concurrent" | null, "prs_per_hour": int | null,
+                "rows": [{"key", "label", "per_pipeline": int, "prs_per_hour": int | null,
+                          "burst": int | null, "in_step": int | null, "detail": str}, ...]}
     LINE     = {"a": float, "b": float, "text": "18 + 43·N", "residual": float,  # max |error|
                 "points": [[N, calls], ...]}
 """
@@ -118,6 +125,7 @@ def run_json(run: RunComparison, tolerance: float) -> dict[str, Any]:
         "content_creating": {"model": run.content_creating_model, "measured": run.content_creating_measured},
         "limits": [{"rate_limit": row.rate_limit, "model": _ceiling(row.model), "measured": _ceiling(row.measured)}
                    for row in run.limits],
+        "ceilings": _ceilings_json(run),
         "outside_model": _groups(run.outside_model),
         "other_hosts": m.trace.other_hosts(),
         "figures": len(run.figures()),
@@ -126,6 +134,15 @@ def run_json(run: RunComparison, tolerance: float) -> dict[str, Any]:
              "difference": c.difference, "deviation_pct": _pct(c.deviation_pct)}
             for c in run.drifted(tolerance)
         ],
+    }
+
+
+def _ceilings_json(run: RunComparison) -> dict[str, Any] | None:
+    if run.ceilings_model is None or run.ceilings_measured is None:
+        return None
+    return {
+        name: {"model": run.ceilings_model[i].as_dict(), "measured": run.ceilings_measured[i].as_dict()}
+        for i, name in enumerate(("statuses_count", "statuses_free"))
     }
 
 
@@ -360,15 +377,54 @@ def _summary_table(w: _Writer, report: DriftReport) -> None:
             _with_difference(total.model, total.charged),
             f"{_or_dash(limit.model.primary)} / {_or_dash(limit.measured.primary)}",
             f"{_or_dash(limit.model.secondary)} / {_or_dash(limit.measured.secondary)}",
+            *(_binding_pair(run, i) for i in (0, 1)),
             f"{len(run.drifted(report.tolerance))}/{len(run.figures())}",
         ])
     rate = report.runs[0].limits[0].rate_limit
     w.text(f"Calls per PR pipeline, model against measured, and PRs/hour/organisation (model / measured) "
            f"under the primary limit ({rate}/h, charged calls) and the secondary one "
-           f"({SECONDARY_CONTENT_CREATING_PER_HOUR} content-creating requests/h).")
+           f"({SECONDARY_CONTENT_CREATING_PER_HOUR} content-creating requests/h); the binding ceiling "
+           f"among all of GitHub's (model / measured) when check runs and statuses are content-generating "
+           f"and when they are not (undocumented).")
     w.table(rows, ["run", "profile", "N", "model", "requests", "charged", "PRs/h primary",
-                   "PRs/h secondary", f"drifted (>{report.tolerance:g}%)"],
-            ["left", "left", "right", "right", "right", "right", "right", "right", "right"])
+                   "PRs/h secondary", "binding, statuses count", "binding, statuses free",
+                   f"drifted (>{report.tolerance:g}%)"],
+            ["left", "left", "right", "right", "right", "right", "right", "right", "left", "left", "right"])
+
+
+def _binding_pair(run: RunComparison, assumption: int) -> str:
+    """``content/h 11 / content/h 10``: the binding ceiling, model / measured."""
+    if run.ceilings_model is None or run.ceilings_measured is None:
+        return "-"
+    return f"{run.ceilings_model[assumption].binding_text()} / {run.ceilings_measured[assumption].binding_text()}"
+
+
+def _ceilings_table(w: _Writer, run: RunComparison) -> None:
+    """Every ceiling, model and measured, under both answers about statuses."""
+    if run.ceilings_model is None or run.ceilings_measured is None:
+        return
+    pairs = [(run.ceilings_model[i], run.ceilings_measured[i]) for i in (0, 1)]
+    w.text(
+        f"Every ceiling: PRs/hour/organisation at {pairs[0][0].rate_limit}/h [what one pipeline spends against it;"
+        " per-minute and concurrent ones: the busiest moment's share → pipelines that may reach it in the"
+        " same minute]; * binds. Content-generating: POST/PATCH/PUT but token minting; whether check runs"
+        " and statuses count is undocumented: both answers.",
+    )
+    columns = [c for pair in pairs for c in pair]
+    rows = []
+    for key_index, row in enumerate(columns[0].rows):
+        cells = []
+        for ceiling in columns:
+            r = ceiling.rows[key_index]
+            binding = ceiling.binding
+            cells.append(r.text() + (" *" if binding is not None and binding.key == r.key else ""))
+        label = row.label + (f" ({row.detail})" if row.key == "concurrent" else "")
+        rows.append([label, *cells])
+    w.table(rows, ["ceiling", "model, statuses count", "measured, statuses count",
+                   "model, statuses free", "measured, statuses free"], ["left"] + ["right"] * 4)
+    busiest = columns[1].row("points-per-minute").detail
+    if busiest:
+        w.text(f"Busiest endpoint (measured): {w.code(busiest)}.")
 
 
 def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = False) -> str:
@@ -394,6 +450,7 @@ def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = Fa
         w.blank()
         _totals_table(w, run)
         _limits_table(w, run)
+        _ceilings_table(w, run)
         _outside_table(w, run)
         drifted = run.drifted(report.tolerance)
         w.blank()

@@ -4,7 +4,24 @@ Pure functions and frozen dataclasses; the only I/O is reading ``presets.yaml`` 
 published scenarios). Imports nothing of ours but :mod:`tracer.errors`.
 """
 
+from tracer.model.ceilings import (
+    KEYS as CEILING_KEYS,
+    MOMENTS,
+    REQUEST_SECONDS,
+    STATUS_ASSUMPTIONS,
+    CeilingRow,
+    Ceilings,
+    Moment,
+    PipelineLoad,
+    both_ceilings,
+    ceilings,
+    model_load,
+    moment_of,
+    points_of,
+)
 from tracer.model.limits import (
+    CONTENT_GENERATING_METHODS,
+    POINTS_PER_METHOD,
     RATE_LIMIT_TIERS,
     SECONDARY_CONCURRENT_REQUESTS,
     SECONDARY_CONTENT_CREATING_PER_HOUR,
@@ -50,6 +67,21 @@ from tracer.model.vector import CATEGORIES, CallVector
 
 __all__ = [
     "BUILD_EVENTS",
+    "CEILING_KEYS",
+    "CONTENT_GENERATING_METHODS",
+    "MOMENTS",
+    "POINTS_PER_METHOD",
+    "REQUEST_SECONDS",
+    "STATUS_ASSUMPTIONS",
+    "CeilingRow",
+    "Ceilings",
+    "Moment",
+    "PipelineLoad",
+    "both_ceilings",
+    "ceilings",
+    "model_load",
+    "moment_of",
+    "points_of",
     "CATEGORIES",
     "CONFIG_FILE_NAMES",
     "EVENTS",

@@ -1,41 +1,59 @@
-"""GitHub rate limits beyond the model: installation tiers and the secondary limit.
+"""GitHub rate limits beyond the model: installation tiers and the secondary limits.
 
-Source: GitHub's REST documentation, "Rate limits for the REST API"
+The numbers are data (``limits.yaml`` beside this module, with GitHub's documentation quoted):
+GitHub's REST documentation, "Rate limits for the REST API"
 https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
 (sections "Primary rate limit for GitHub App installations" and "About secondary rate limits").
+Every ceiling a pipeline meets, with the burst of the per-minute ones: :mod:`tracer.model.ceilings`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from importlib import resources
+from typing import Any, Literal
 
-from tracer.errors import UsageError
+from tracer.datafile import check_header, parse_yaml
+from tracer.errors import DataError, UsageError
 from tracer.model.published import prs_per_hour, totals
 from tracer.model.scenario import Scenario
 
+LIMITS_FILE = "limits.yaml"
+
+
+def _read_limits() -> dict[str, Any]:
+    source = f"tracer/model/{LIMITS_FILE}"
+    data = check_header(parse_yaml(resources.files("tracer.model").joinpath(LIMITS_FILE).read_text(encoding="utf-8"),
+                                   source), source, "api-tracer/limits", 1, "a limits file")
+    for key in ("primary", "secondary", "content_generating_methods", "assumptions"):
+        if key not in data:
+            raise DataError(f"{source}: missing {key!r}")
+    return data
+
+
+LIMITS: dict[str, Any] = _read_limits()
+
 #: named primary limits (requests per hour) of a GitHub App installation token
-RATE_LIMIT_TIERS: dict[str, int] = {
-    "installation": 5000,  # the minimum
-    "installation-max": 12500,  # the cap of the per-repository / per-user increments
-    "enterprise-cloud": 15000,  # installations on GitHub Enterprise Cloud organisations
-}
+RATE_LIMIT_TIERS: dict[str, int] = dict(LIMITS["primary"]["tiers"])
 
 # Installation increments: +50/h per repository over 20 and per organisation user over 20.
-INSTALLATION_BASE = 5000
-INSTALLATION_INCREMENT = 50
-INSTALLATION_FREE_REPOSITORIES = 20
-INSTALLATION_FREE_USERS = 20
-INSTALLATION_CAP = 12500
+_INSTALLATION = LIMITS["primary"]["installation"]
+INSTALLATION_BASE: int = _INSTALLATION["base"]
+INSTALLATION_INCREMENT: int = _INSTALLATION["increment"]
+INSTALLATION_FREE_REPOSITORIES: int = _INSTALLATION["free_repositories"]
+INSTALLATION_FREE_USERS: int = _INSTALLATION["free_users"]
+INSTALLATION_CAP: int = _INSTALLATION["cap"]
 
-# Secondary limits, from "About secondary rate limits" (URL above): "No more than 80
-# content-generating requests per minute and no more than 500 content-generating requests per
-# hour are allowed"; "No more than 100 concurrent requests"; "No more than 900 points per minute
-# are allowed for REST API endpoints" (GET/HEAD/OPTIONS 1 point, POST/PATCH/PUT/DELETE 5).
-SECONDARY_CONTENT_CREATING_PER_MINUTE = 80
-SECONDARY_CONTENT_CREATING_PER_HOUR = 500
-SECONDARY_CONCURRENT_REQUESTS = 100
-SECONDARY_POINTS_PER_MINUTE = 900
+# Secondary limits (see limits.yaml for GitHub's words).
+_SECONDARY = LIMITS["secondary"]
+SECONDARY_CONTENT_CREATING_PER_MINUTE: int = _SECONDARY["content_generating_per_minute"]
+SECONDARY_CONTENT_CREATING_PER_HOUR: int = _SECONDARY["content_generating_per_hour"]
+SECONDARY_CONCURRENT_REQUESTS: int = _SECONDARY["concurrent_requests"]
+SECONDARY_POINTS_PER_MINUTE: int = _SECONDARY["points_per_minute"]
+#: points per request by HTTP method (GitHub: reads 1, writes 5)
+POINTS_PER_METHOD: dict[str, int] = dict(_SECONDARY["points"])
+#: methods of content-generating requests (auth calls excepted)
+CONTENT_GENERATING_METHODS: frozenset[str] = frozenset(LIMITS["content_generating_methods"])
 
 
 def installation_rate_limit(
