@@ -143,6 +143,16 @@ def write_chart(
     draw_bars(bar_ax, labels, series, bars_title, stacked=stacked)
     if title:
         fig.suptitle(title, fontsize=13)
+    return save_figure(fig, path)
+
+
+def new_figure(**kwargs: Any) -> Any:
+    """A matplotlib Figure on the Agg canvas (UsageError naming the extra without matplotlib)."""
+    return _figure_class()(**kwargs)
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` (the format follows the extension); a failure is a one-line UsageError."""
     target = Path(path)
     try:
         fig.savefig(target, dpi=110)

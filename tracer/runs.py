@@ -120,10 +120,12 @@ def record_on_loopback(
     world: str | Path | None = None,
     force: bool = False,
     cassette_format: str = "yaml",
+    app_key: str | None = None,
 ) -> tuple[Manifest, Any]:
     """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
 
-    ``world`` is a world template (default: the worker's ``packit-pipeline.yaml``).
+    ``world`` is a world template (default: the worker's ``packit-pipeline.yaml``);
+    ``app_key`` the loopback GitHub App's PEM key (default: one made now).
     """
     from tracer.loopback import FakeGitHub, World
 
@@ -138,7 +140,7 @@ def record_on_loopback(
         description=description,
         model=model_parameters(prof, resolved),
     )
-    with FakeGitHub(world_data) as hub:
+    with FakeGitHub(world_data, app_key=app_key) as hub:
         if resolved.auth == "app":
             credentials = Credentials.github_app(hub.app_id, hub.app_private_key)
         else:

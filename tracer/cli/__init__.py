@@ -26,6 +26,7 @@ from tracer.errors import TracerError
 COMMANDS = (
     "model",
     "drift",
+    "whatif",
     "record",
     "replay",
     "stats",

@@ -14,6 +14,22 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class RateLimitMemory:
+    """The last ``x-ratelimit-remaining`` the worker saw, and when that window resets (the
+    ``skip_rate_limit`` fix: a worker that knows it has plenty left skips GET /rate_limit)."""
+
+    remaining: int | None = None
+    reset: float = 0.0
+
+    def saw(self, remaining: int, reset: float) -> None:
+        if remaining >= 0:
+            self.remaining, self.reset = remaining, reset
+
+    def known_above(self, floor: int, now: float) -> bool:
+        return self.remaining is not None and self.remaining >= floor and now < self.reset
+
+
+@dataclass
 class WorkerContext:
     profile: Profile
     knobs: Knobs  # resolved: no None left
@@ -21,6 +37,7 @@ class WorkerContext:
     testing_farm: TestingFarmAPI
     db: Database = field(default_factory=Database)
     copr: CoprClient = field(default_factory=CoprClient)
+    rate_limit: RateLimitMemory = field(default_factory=RateLimitMemory)
 
     @property
     def switches(self) -> Switches:

@@ -3,10 +3,16 @@
 Every handler builds a NEW ogr project object (so pays GET /repos/{o}/{r} again) and, where
 the profile says so (PR #2941), first asks ``GET /rate_limit`` through ogr's
 ``get_rate_limit_remaining(namespace, repo)``, which builds its own PyGithub instance.
+
+Fixes (knobs): with ``project_reuse`` "task" or "pipeline" the check asks through the task's
+own project object (no PyGithub instance, no token of its own); with ``skip_rate_limit`` a
+worker that saw ``x-ratelimit-remaining`` of at least :data:`RATE_LIMIT_KNOWN_HIGH` in the
+current window (after its last task, from that task's last response) skips the check.
 """
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from tracer.errors import DataError
@@ -18,6 +24,11 @@ from tracer.worker.reporting import BaseCommitStatus, DuplicateCheckMode
 from tracer.worker.testing_farm import TestingFarmJobHelper
 
 COPR_URL = "https://copr.fedorainfracloud.org/coprs/build"
+#: packit-service re-queues a task below this many requests left (constants.RATE_LIMIT_THRESHOLD)
+RATE_LIMIT_THRESHOLD = 200
+#: the skip_rate_limit fix skips the check while the worker last saw at least this many left
+#: (5 × the threshold: other workers spend from the same installation meanwhile)
+RATE_LIMIT_KNOWN_HIGH = 5 * RATE_LIMIT_THRESHOLD
 SUCCESSFUL_BUILD_COMMENT = (
     "Congratulations! One of the builds has completed. :champagne:\n\n"
     "You can install the built RPMs by following these steps:\n\n"
@@ -48,14 +59,33 @@ class JobHandler:
 
     def run_job(self) -> list[Task]:
         """What celery runs: the rate-limit check (where the profile has it), then :meth:`run`."""
-        if self.ctx.switches.rate_limit_check:
+        skip = self.ctx.knobs.skip_rate_limit
+        if self.ctx.switches.rate_limit_check and not (
+            skip and self.ctx.rate_limit.known_above(RATE_LIMIT_KNOWN_HIGH, time.time())
+        ):
             self.check_rate_limit_remaining()
-        return self.run()
+        tasks = self.run()
+        if skip:
+            self._remember_rate_limit()
+        return tasks
 
     def check_rate_limit_remaining(self) -> int | None:
-        return self.ctx.service_config.github_service.get_rate_limit_remaining(
-            namespace=self.metadata.namespace, repo=self.metadata.repo
-        )
+        if self.ctx.knobs.project_reuse == "call":
+            remaining = self.ctx.service_config.github_service.get_rate_limit_remaining(
+                namespace=self.metadata.namespace, repo=self.metadata.repo
+            )
+        else:  # one project object per task: ask through its PyGithub instance
+            overview = self.project.github_instance.get_rate_limit()
+            remaining = overview.resources.core.remaining
+        return remaining
+
+    def _remember_rate_limit(self) -> None:
+        """The ``x-ratelimit-remaining`` of this task's last response (PyGithub keeps it on the
+        requester of ogr's cached instance; a project that made no request has none)."""
+        instance = getattr(self.project, "_github_instance", None)
+        if instance is not None:
+            remaining, _limit = instance.requester.rate_limiting
+            self.ctx.rate_limit.saw(remaining, instance.requester.rate_limiting_resettime)
 
     def run(self) -> list[Task]:
         raise NotImplementedError

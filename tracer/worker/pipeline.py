@@ -167,7 +167,10 @@ class Pipeline:
     def run(self, around: Around | None = None) -> None:
         """Run every step inside ``tracer.capture.handler(step.handler, event=step.event)`` and
         inside ``around(step)`` (outermost), e.g. a vcrpy cassette per handler invocation."""
-        service_config = ServiceConfig(self.credentials, self.settings.admins, self.settings.github_account_name)
+        service_config = ServiceConfig(
+            self.credentials, self.settings.admins, self.settings.github_account_name,
+            project_reuse=self.knobs.project_reuse or "call", reuse_token=bool(self.knobs.reuse_token),
+        )
         ctx = WorkerContext(self.profile, self.knobs, service_config, TestingFarmAPI())
         self.context = ctx
         steve = SteveJobs(ctx)

@@ -33,6 +33,10 @@ AUTHS = ("token", "app")
 PERMISSIONS = ("none", "read", "write", "admin")
 #: knobs a profile may leave unset (null): the world decides (the contributor's permission)
 WORLD_KNOBS = ("permission",)
+#: how many ogr project objects the worker builds: one per handler call (packit-service today:
+#: every process_message and handler task, and HEAD's .fmf checker and rate-limit check build
+#: their own), one per task, or one per pipeline (shared by every task of the PR's pipeline)
+PROJECT_REUSE = ("call", "task", "pipeline")
 MAX_CHROOTS = 40
 
 _DISTROS = ("fedora-rawhide", "fedora-42", "fedora-41", "fedora-40", "epel-10", "epel-9", "epel-8", "centos-stream-10")
@@ -55,7 +59,6 @@ class Switches:
     rate_limit_check: bool
     fmf_checker_own_project: bool
     fmf_url_reuses_pr: bool
-    target_branch_sha_cached: bool
     osh_pr_lookup_chroot: str | None
     sync_test_statuses_default: bool
     reporter_caches_pr: bool
@@ -86,6 +89,11 @@ class Knobs:
     success_comment: bool | None = None
     pr_action: str | None = None
     permission: str | None = None
+    # fixes packit could make (each re-enacted through ogr; see tracer/whatif/fixes.yaml)
+    cache_target_branch: bool | None = None
+    project_reuse: str | None = None
+    skip_rate_limit: bool | None = None
+    reuse_token: bool | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -129,12 +137,13 @@ class Knobs:
 
 
 _BOOL_KNOBS = ("tests", "spec_search", "load_config_once", "private_once", "build_flags_only", "fmf", "admin",
-               "success_comment")
+               "success_comment", "cache_target_branch", "skip_rate_limit", "reuse_token")
 _CHOICE_KNOBS: dict[str, tuple[str, ...]] = {
     "contributor": CONTRIBUTORS,
     "auth": AUTHS,
     "pr_action": PR_ACTIONS,
     "permission": PERMISSIONS,
+    "project_reuse": PROJECT_REUSE,
 }
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}

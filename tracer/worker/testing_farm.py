@@ -109,8 +109,10 @@ class TestingFarmJobHelper(CoprBuildJobHelper):
 
     @property
     def target_branch_sha(self) -> str | None:
-        """ogr's ``target_branch_head_commit``: GET branches/{base} on every read unless cached."""
-        if self.ctx.switches.target_branch_sha_cached and self._target_branch_sha is not None:
+        """ogr's ``target_branch_head_commit``: GET branches/{base} on every read (the merge_sha
+        condition, merge_sha, PACKIT_TARGET_SHA), unless the ``cache_target_branch`` fix keeps
+        the first answer on the helper."""
+        if self.ctx.knobs.cache_target_branch and self._target_branch_sha is not None:
             return self._target_branch_sha
         self._target_branch_sha = self._pr.target_branch_head_commit
         return self._target_branch_sha
@@ -121,8 +123,9 @@ class TestingFarmJobHelper(CoprBuildJobHelper):
 
     def fmf_checker_project(self) -> GitProject:
         """HEAD's ``.fmf`` checker (``IsFMFConfigPresent``, built anew for every check) has its
-        own project object (one more GET repo each time); C asks the helper's project."""
-        if self.ctx.switches.fmf_checker_own_project:
+        own project object (one more GET repo each time); C asks the helper's project, and so
+        does HEAD with one project object per task or per pipeline."""
+        if self.ctx.switches.fmf_checker_own_project and self.ctx.knobs.project_reuse == "call":
             return self.ctx.service_config.get_project(self.metadata.namespace, self.metadata.repo)
         return self.project
 
