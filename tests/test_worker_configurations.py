@@ -14,64 +14,19 @@ RBF = "RPM build finished" (CoprBuildEndHandler, once per chroot).
 
 from __future__ import annotations
 
-from collections import Counter
-from functools import lru_cache
-
 import pytest
 
-from tracer.loopback import generate_app_key
+from worker_runs import (
+    BRANCH, C, COMMENT, COMMENTS, FILE, HEAD, PERMISSION, PULL, R, RATE_LIMIT, delta, nonzero, run,
+)
 from tracer.worker import Credentials, Pipeline
 from tracer.worker.events import TF_INSTALLABILITY_TEST_URL
-from tracer.worker.loopback_run import LoopbackRun, run_on_loopback
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
-C, HEAD = "packit-service@bc1f66bb", "packit-service@b828c3d7"
-R = "GET /repos/{owner}/{repo}"
-FILE = "GET /repos/{owner}/{repo}/contents/{path+}"
-PULL = "GET /repos/{owner}/{repo}/pulls/{pull_number}"
-BRANCH = "GET /repos/{owner}/{repo}/branches/{branch}"
-PERMISSION = "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
-COMMENTS = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
-COMMENT = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
-RATE_LIMIT = "GET /rate_limit"
 PR, TS, RBF = "PR is updated", "Tests submitted", "RPM build finished"
 ERAS = pytest.mark.parametrize("profile", [C, HEAD], ids=["C", "HEAD"])
 SIZES = pytest.mark.parametrize("n", [1, 3])
-
-
-@lru_cache(maxsize=None)
-def _app_key() -> str:
-    # 1024 bits: PyJWT re-reads the PEM for every JWT (5 ms at 1024 bits, 40 ms at 2048); the
-    # requests are the same whatever the key's size
-    return generate_app_key(1024)
-
-
-@lru_cache(maxsize=None)
-def _run(profile: str, n: int, knobs: tuple[tuple[str, object], ...]) -> LoopbackRun:
-    settings = dict(knobs)
-    return run_on_loopback(profile, {"chroots": n, **settings},
-                           app_key=_app_key() if settings.get("auth") == "app" else None)
-
-
-def run(profile: str, n: int, **knobs: object) -> LoopbackRun:
-    return _run(profile, n, tuple(sorted(knobs.items())))
-
-
-def delta(profile: str, n: int, base: dict[str, object] | None = None, **knobs: object) -> tuple[Counter, Counter]:
-    """(change per (event, endpoint), change per category), zeros left out, of ``knobs``
-    against ``base`` (default: the profile's defaults)."""
-    base = base or {}
-    before, after = run(profile, n, **base).trace, run(profile, n, **base, **knobs).trace
-    endpoints = Counter(after.count_by("event", "endpoint"))
-    endpoints.subtract(before.count_by("event", "endpoint"))
-    categories = Counter(after.categories())
-    categories.subtract(before.categories())
-    return nonzero(endpoints), nonzero(categories)
-
-
-def nonzero(rows: dict) -> dict:
-    return {k: v for k, v in rows.items() if v}
 
 
 # -- no .fmf/version: Testing Farm's installability test ----------------------------------------

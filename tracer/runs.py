@@ -32,8 +32,9 @@ SHIPPED_PROFILES = "tracer/worker/profiles/"
 
 #: how each knob reaches the published model's Scenario: the parameter it sets, or None where
 #: the model has no parameter (it assumes one value: a collaborator's PR through a token, the
-#: repository's own tmt tests, no admin, no PR comments; the webhook's action and the sender's
-#: permission do not enter it). A run is compared with the model whatever those knobs say.
+#: repository's own tmt tests, no admin, no PR comments, none of the fixes whatif tries but its
+#: own; the webhook's action and the sender's permission do not enter it). A run is compared
+#: with the model whatever those knobs say.
 KNOB_MODEL_PARAMETERS: dict[str, str | None] = {
     "chroots": "chroots",
     "tests": "tests_enabled",
@@ -49,6 +50,10 @@ KNOB_MODEL_PARAMETERS: dict[str, str | None] = {
     "success_comment": None,
     "pr_action": None,
     "permission": None,
+    "cache_target_branch": None,
+    "project_reuse": None,
+    "skip_rate_limit": None,
+    "reuse_token": None,
 }
 
 

@@ -41,11 +41,21 @@ def add_knob_flags(parser: argparse.ArgumentParser) -> None:
                        help="the pull_request webhook's action")
     knobs.add_argument("--permission", choices=("none", "read", "write", "admin"),
                        help="the sender's permission on the repository (default: the world's for --contributor)")
+    fixes = parser.add_argument_group("fixes packit could make (default: off, as packit-service is)")
+    fixes.add_argument("--cache-target-branch", action=argparse.BooleanOptionalAction, default=None,
+                       help="the Testing Farm helper reads the target branch's head commit once")
+    fixes.add_argument("--project-reuse", choices=("call", "task", "pipeline"),
+                       help="ogr project objects: one per handler call (today), per task, or per pipeline")
+    fixes.add_argument("--skip-rate-limit", action=argparse.BooleanOptionalAction, default=None,
+                       help="skip GET /rate_limit while the last x-ratelimit-remaining seen was high")
+    fixes.add_argument("--reuse-token", action=argparse.BooleanOptionalAction, default=None,
+                       help="reuse a GitHub App installation token until it expires")
 
 
 #: the knobs' names (tracer.worker.Knobs.names(), kept here so that --help imports no worker)
 KNOB_NAMES = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
-              "build_flags_only", "contributor", "auth", "fmf", "admin", "success_comment", "pr_action", "permission")
+              "build_flags_only", "contributor", "auth", "fmf", "admin", "success_comment", "pr_action", "permission",
+              "cache_target_branch", "project_reuse", "skip_rate_limit", "reuse_token")
 
 
 def knob_values(args: argparse.Namespace) -> dict[str, object]:

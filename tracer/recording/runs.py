@@ -57,6 +57,10 @@ KNOB_FLAGS: dict[str, tuple[str, str | None]] = {
     "success_comment": ("--success-comment", "--no-success-comment"),
     "pr_action": ("--pr-action", None),
     "permission": ("--permission", None),
+    "cache_target_branch": ("--cache-target-branch", "--no-cache-target-branch"),
+    "project_reuse": ("--project-reuse", None),
+    "skip_rate_limit": ("--skip-rate-limit", "--no-skip-rate-limit"),
+    "reuse_token": ("--reuse-token", "--no-reuse-token"),
 }
 
 
