@@ -11,11 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tracer.capture import AUTH, CATEGORIES, MODEL_CATEGORIES, OTHER, Call, Trace
+from tracer.capture import CATEGORIES, MODEL_CATEGORIES, OTHER, Call, Trace
 from tracer.drift.measurement import Measurement
-from tracer.drift.load import trace_load
+from tracer.drift.load import NO_EVENT, trace_load
 from tracer.model import (
-    CONTENT_GENERATING_METHODS,
     RATE_LIMIT_TIERS,
     SECONDARY_CONTENT_CREATING_PER_HOUR,
     Ceilings,
@@ -27,10 +26,6 @@ from tracer.model import (
     per_event,
 )
 
-#: calls of an event without a scope
-NO_EVENT = "(no event)"
-#: HTTP methods that create content (GitHub's secondary limit: 500/h); auth calls excluded
-CONTENT_CREATING_METHODS = CONTENT_GENERATING_METHODS
 #: the rate limits PRs/hour are given at: 5,000, 12,500 and 15,000 requests per hour
 RATE_LIMITS: tuple[int, ...] = tuple(sorted(set(RATE_LIMIT_TIERS.values())))
 #: the category key of a grand total
@@ -196,8 +191,9 @@ def measured_events(trace: Trace) -> list[str]:
 
 
 def content_creating(trace: Trace) -> int:
-    """POST/PATCH/PUT calls of a trace, except auth calls (token minting creates no content)."""
-    return sum(1 for c in trace.calls if c.method.upper() in CONTENT_CREATING_METHODS and c.category != AUTH)
+    """POST/PATCH/PUT calls of a trace (check runs and statuses included), except auth calls
+    (token minting creates no content)."""
+    return trace_load(trace).writes
 
 
 def ceiling(rate_limit: int, charged: int, creating: int) -> PipelineCeiling:
@@ -243,7 +239,8 @@ def compare(measurement: Measurement, measure: str = "requests") -> RunCompariso
     totals.append(TotalRow(TOTAL, sum(model_totals.values()), trace.requests, trace.charged))
 
     creating_model = content_creating_per_pipeline(scenario)
-    creating = content_creating(trace)
+    load = trace_load(trace)
+    creating = load.writes
     limits = []
     for limit in RATE_LIMITS:
         m = binding_limit(scenario, limit)
@@ -256,7 +253,7 @@ def compare(measurement: Measurement, measure: str = "requests") -> RunCompariso
     return RunComparison(
         measurement, measure, events, totals, creating_model, creating, limits, outside,
         both_ceilings(model_load(scenario), scenario.rate_limit),
-        both_ceilings(trace_load(trace), scenario.rate_limit),
+        both_ceilings(load, scenario.rate_limit),
     )
 
 

@@ -14,6 +14,7 @@ from tracer.model import CONTENT_GENERATING_METHODS, Moment, PipelineLoad, momen
 
 #: the call that mints a GitHub App installation token
 TOKEN_MINT = "POST /app/installations/{installation_id}/access_tokens"
+#: calls of an event without a scope
 NO_EVENT = "(no event)"
 
 

@@ -25,7 +25,7 @@ from tabulate import tabulate
 
 from tracer.model import RATE_LIMIT_TIERS, REQUEST_SECONDS
 from tracer.whatif.fixes import load_fixes
-from tracer.whatif.run import TODAY, Variant, WhatIf, as_json
+from tracer.whatif.run import TODAY, Variant, WhatIf
 
 FORMATS = ("plain", "github", "json")
 _TABLEFMT = {"plain": "simple", "github": "github"}
@@ -111,6 +111,39 @@ def render_text(result: WhatIf, fmt: str = "plain") -> str:
         out += [f"- {code(f.name)}: {f.what}. Where: {f.where}." for f in used]
     out += ["", f"Made with {code(command(result))}."]
     return "\n".join(out)
+
+
+def as_json(result: WhatIf) -> dict[str, Any]:
+    """The whatif document (schema in this module's docstring)."""
+
+    def variant(v: Variant) -> dict[str, Any]:
+        return {
+            "label": v.label,
+            "fixes": list(v.fixes),
+            "knobs": v.knobs.as_dict(),
+            "requests": v.load.requests,
+            "charged": v.load.charged,
+            "content_generating": {"statuses_count": v.load.content_generating(True),
+                                   "statuses_free": v.load.content_generating(False)},
+            "token_mints": v.load.token_mints,
+            "measured": {name: c.as_dict() for name, c in zip(("statuses_count", "statuses_free"), v.measured)},
+            "model": {name: c.as_dict() for name, c in zip(("statuses_count", "statuses_free"), v.model)},
+            "in_model": v.in_model,
+            "gain": {name: result.gain(v, i) for i, name in enumerate(("statuses_count", "statuses_free"))},
+            "model_gain": {name: result.model_gain(v, i) for i, name in enumerate(("statuses_count", "statuses_free"))},
+        }
+
+    return {
+        "schema": "api-tracer/whatif/v1",
+        "profile": result.profile.name,
+        "chroots": result.chroots,
+        "auth": result.auth,
+        "rate_limit": result.rate_limit,
+        "rank_by": result.rank_by,
+        "today": variant(result.today),
+        "ranked": [variant(v) for v in result.ranked],
+        "already_in_profile": [f.name for f in result.already],
+    }
 
 
 def render_json(result: WhatIf, chart: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tracer.capture import Trace
 from tracer.drift.load import trace_load
@@ -40,7 +39,6 @@ class Variant:
     measured: tuple[Ceilings, Ceilings]  # (statuses count, statuses free)
     model: tuple[Ceilings, Ceilings]
     in_model: bool  # one of its knobs is a model parameter (else the model promises nothing)
-    run_dir: Path | None = None
 
     @property
     def combined(self) -> bool:
@@ -181,36 +179,3 @@ def loopback_runner(save: str | Path | None = None) -> Runner:
             return trace
 
     return run
-
-
-def as_json(result: WhatIf) -> dict[str, Any]:
-    """The whatif document (schema in ``tracer.whatif.render``)."""
-
-    def variant(v: Variant) -> dict[str, Any]:
-        return {
-            "label": v.label,
-            "fixes": list(v.fixes),
-            "knobs": v.knobs.as_dict(),
-            "requests": v.load.requests,
-            "charged": v.load.charged,
-            "content_generating": {"statuses_count": v.load.content_generating(True),
-                                   "statuses_free": v.load.content_generating(False)},
-            "token_mints": v.load.token_mints,
-            "measured": {name: c.as_dict() for name, c in zip(("statuses_count", "statuses_free"), v.measured)},
-            "model": {name: c.as_dict() for name, c in zip(("statuses_count", "statuses_free"), v.model)},
-            "in_model": v.in_model,
-            "gain": {name: result.gain(v, i) for i, name in enumerate(("statuses_count", "statuses_free"))},
-            "model_gain": {name: result.model_gain(v, i) for i, name in enumerate(("statuses_count", "statuses_free"))},
-        }
-
-    return {
-        "schema": "api-tracer/whatif/v1",
-        "profile": result.profile.name,
-        "chroots": result.chroots,
-        "auth": result.auth,
-        "rate_limit": result.rate_limit,
-        "rank_by": result.rank_by,
-        "today": variant(result.today),
-        "ranked": [variant(v) for v in result.ranked],
-        "already_in_profile": [f.name for f in result.already],
-    }
