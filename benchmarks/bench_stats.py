@@ -16,14 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 from tracer.recording.cassette_io import load_cassette, write_cassette_atomic
 from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.stats import trace_from_cassettes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import median_time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PER_FILE = 50
@@ -43,15 +45,6 @@ def write(folder: Path, items: list[dict], suffix: str) -> list[Path]:
         write_cassette_atomic(path, {"interactions": items[start:start + PER_FILE], "version": 1})
         paths.append(path)
     return paths
-
-
-def median_time(work, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 import threading
 import time
-from pathlib import Path
 
 import github
 import pytest
@@ -24,7 +23,6 @@ from tracer.capture import (
     no_throttle,
     redirect_api,
 )
-from tracer.cli import main
 from tracer.errors import DataError
 
 API = "https://api.github.com"

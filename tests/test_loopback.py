@@ -20,7 +20,7 @@ import requests
 import yaml
 
 from tracer.errors import DataError
-from tracer.loopback import FakeGitHub, Fault, World, generate_app_key, sign_app_jwt, token_identity
+from tracer.loopback import Fault, World, generate_app_key, sign_app_jwt, token_identity
 from tracer.loopback.pytest_fixtures import fakehub, make_fakehub  # noqa: F401 - fixtures
 
 REPO = "packit/hello-world"

@@ -111,7 +111,7 @@ def test_github_app_flow(hub: FakeGitHub) -> None:
     second = service.get_project(namespace="packit", repo="hello-world")
     assert second.can_merge_pr("alice") is True
 
-    installation = f"/repos/{{}}/installation"
+    installation = "/repos/{}/installation"
     token = "/app/installations/1924121/access_tokens"
     assert calls(hub) == [
         ("GET", installation.format("packit/hello-world-private")),

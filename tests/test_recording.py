@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import pytest
 import yaml
 
 from tracer.cli import main
-from tracer.errors import DataError
 from tracer.recording.manifest import Manifest
 from tracer.recording.runs import ReplayMismatch
 from tracer.recording.stats import trace_from_cassettes
@@ -95,7 +93,7 @@ def test_a_request_missing_from_the_cassette_names_handler_request_and_command(r
     assert entry.file in message and "CoprBuildHandler [Submit Copr build]" in message
     assert dropped["request"]["uri"] in message
     assert "closest recorded: GET https://api.github.com/repos/packit/hello-world" in message
-    assert f"api-tracer record --profile packit-service@bc1f66bb --chroots 2" in message
+    assert "api-tracer record --profile packit-service@bc1f66bb --chroots 2" in message
     assert f"--out {broken}" in message and "\n" not in message
 
 

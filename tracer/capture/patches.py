@@ -145,18 +145,7 @@ def _wrap_request(original: Any) -> Any:
         # comes back with the response
         given = kwargs.get("headers") if "headers" in kwargs else (args[2] if len(args) > 2 else None)
         call = LogicalCall(str(method).upper(), _clean(str(url)), (self.headers, given), sys._getframe(1))
-        token = _current.set(call)
-        start = time.perf_counter()
-        response = error = None
-        try:
-            response = original(self, method, url, *args, **kwargs)
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            _current.reset(token)
-            _finish(call, response, error, start)
+        return _as_logical_call(call, original, self, method, url, *args, **kwargs)
 
     return request
 
@@ -166,20 +155,25 @@ def _wrap_send(original: Any) -> Any:
         if not _listeners or _current.get() is not None:
             return original(self, request, **kwargs)
         call = LogicalCall(request.method or "GET", _clean(request.url or ""), request.headers, sys._getframe(1))
-        token = _current.set(call)
-        start = time.perf_counter()
-        response = error = None
-        try:
-            response = original(self, request, **kwargs)
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            _current.reset(token)
-            _finish(call, response, error, start)
+        return _as_logical_call(call, original, self, request, **kwargs)
 
     return send
+
+
+def _as_logical_call(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``original`` as ``call``: its attempts are the ones made inside, then it is finished."""
+    token = _current.set(call)
+    start = time.perf_counter()
+    response = error = None
+    try:
+        response = original(*args, **kwargs)
+        return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        _current.reset(token)
+        _finish(call, response, error, start)
 
 
 # -- transport: redirect and physical attempts ----------------------------------------------------
