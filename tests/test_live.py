@@ -69,6 +69,10 @@ def test_unknown_tasks_and_odd_payloads_never_crash() -> None:
     assert labels.chroots({"job_config": {"targets": ["fedora-41-x86_64", "fedora-42-x86_64"]}}) == 2
     assert labels.chroots({"job_config": {"packages": {"p": {"targets": {"a": {}, "b": {}, "c": {}}}}}}) == 3
     assert labels.chroots({"job_config": {"metadata": {"targets": "fedora-rawhide-x86_64"}}}) == 1
+    webhook = {"pull_request": {"base": {"repo": {"html_url": "https://github.com/o/r"}}, "head": {"sha": "abc"}}}
+    assert labels.pipeline({"event": webhook}) == "https://github.com/o/r@abc"
+    assert labels.pipeline({"event": {"project_url": "https://github.com/o/r", "commit_sha": "abc"}}) == "https://github.com/o/r@abc"
+    assert labels.pipeline({"event": {"commit_sha": "abc"}}) is None  # a commit alone names no pipeline
 
 
 def test_a_bad_label_table_is_a_one_line_error(tmp_path: Path) -> None:
@@ -203,7 +207,8 @@ def test_a_task_learns_its_event_and_chroots_from_what_it_sends(broker: str, hub
     @app.task(name="task.steve_jobs.process_message", shared=False)
     def process_message(event: dict[str, Any]) -> None:
         requests.get(f"{GH}/repos/packit/hello-world", timeout=5)
-        results.delay(event={"event_type": "testing_farm.Result", "result": "passed"}, package_config={},
+        results.delay(event={"event_type": "testing_farm.Result", "result": "passed", "commit_sha": "abc",
+                             "project_url": "https://github.com/o/r"}, package_config={},
                       job_config={"targets": ["a", "b", "c"]})
 
     instrument_celery(app, trace_dir=tmp_path)
@@ -215,7 +220,7 @@ def test_a_task_learns_its_event_and_chroots_from_what_it_sends(broker: str, hub
         uninstrument_celery(app)
     metas = {d["meta"]["handler"]: d for d in (json.loads(p.read_text()) for p in tmp_path.glob("*.json"))}
     pm = metas["process_message"]
-    assert (pm["meta"]["event"], pm["meta"]["chroots"]) == ("Tests finished", 3)
+    assert (pm["meta"]["event"], pm["meta"]["chroots"], pm["meta"]["pipeline"]) == ("Tests finished", 3, "https://github.com/o/r@abc")
     assert [c["event"] for c in pm["calls"]] == ["Tests finished"]  # the call made before it knew
 
 
@@ -302,7 +307,7 @@ def test_per_repository_and_installation_buckets() -> None:
 
 def test_push_keeps_what_a_gateway_down_did_not_take() -> None:
     port = free_port()
-    metrics = Metrics.push(f"http://127.0.0.1:{port}", job="w1")
+    metrics = Metrics.push(f"http://127.0.0.1:{port}", job="w1", background=False)
     record = TaskRecord("t1", "task.x", "pipeline", event="PR is updated", chroots=1, starts_pipeline=True)
     record.calls = list(run_on_loopback("HEAD", {"chroots": 1}).trace.all_calls())
     metrics.task_done(record)
@@ -310,8 +315,13 @@ def test_push_keeps_what_a_gateway_down_did_not_take() -> None:
     with AggregatingGateway() as gateway:
         metrics.gateway = gateway.url
         metrics.task_done(record)
+        metrics.background = True  # the rest from the process's pusher thread
         metrics.task_done(record)
-        assert gateway.pushes == 2
+        for _ in range(100):
+            if metrics.pushes == 2:
+                break
+            time.sleep(0.05)
+        assert gateway.pushes == 2 and metrics.flush()
         requests_total = sum(v for (name, labels), v in gateway.samples.items() if name == "api_tracer_github_requests_total")
         pipelines = sum(v for (name, labels), v in gateway.samples.items() if name == "api_tracer_pipelines_total")
     assert (requests_total, pipelines) == (3 * 47, 3)

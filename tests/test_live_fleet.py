@@ -17,12 +17,14 @@ import json
 import re
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 try:
     import celery  # noqa: F401
@@ -122,7 +124,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 pytest.fail(f"the fleet failed: {errors[:3]}\nlong worker:\n{prefork.log_tail()}\n"
                             f"short worker:\n{gevent.log_tail()}", pytrace=False)
             tasks = sum(len(ids) for ids in ran.values())
-            _settled(lambda: _task_count(tmp), tasks)
+            _settled(lambda: _tasks_exported(gateway, endpoint), tasks)
             settled_at = time.time()
             prometheus.scraped_after(settled_at, ["long", "gateway"])
             yield {
@@ -131,8 +133,13 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
             }
 
 
-def _task_count(tmp: Path) -> int:
-    return sum(1 for d in ("traces-long", "traces-short") for _ in (tmp / d).glob("*.trace.json")) if tmp.exists() else 0
+def _tasks_exported(gateway: AggregatingGateway, endpoint: int) -> int:
+    """Tasks counted by the gateway (pushed) and the prefork worker's endpoint (scraped)."""
+    pushed = sum(v for (name, _), v in gateway.samples.items() if name == "api_tracer_tasks_total")
+    with urllib.request.urlopen(f"http://127.0.0.1:{endpoint}/metrics", timeout=5) as r:
+        text = r.read().decode()
+    served = sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == "api_tracer_tasks_total")
+    return int(pushed + served)
 
 
 def _task_traces(tmp: Path) -> dict[str, tuple[dict[str, Any], Trace]]:
@@ -216,3 +223,25 @@ def test_drift_prometheus_prints_what_drift_prints_on_recorded_runs(fleet: Any, 
                 for run in report["runs"]}
 
     assert figures(live) == figures(recorded)
+    assert main(["drift", "--prometheus", fleet["prometheus"].url, "--profile", PROFILE, "--summary"]) == 1
+    summary = capsys.readouterr().out
+    assert all(f"fleet, {n} chroots ({PIPELINES // len(CHROOTS)} PRs)" in summary for n in CHROOTS), summary
+    print(summary)  # shown with -s
+
+
+def test_drift_reads_the_workers_task_traces_as_pipelines(fleet: Any, capsys: Any) -> None:
+    from tracer.cli import main
+
+    dirs = [str(fleet["tmp"] / "traces-long"), str(fleet["tmp"] / "traces-short")]
+    assert main(["drift", "--live-traces", dirs[0], "--live-traces", dirs[1], "--profile", PROFILE,
+                 "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["runs"]) == PIPELINES  # no hand-made metadata: pipeline, chroots, events from the tasks
+    by_chroots: dict[int, list[Any]] = {}
+    for run in report["runs"]:
+        by_chroots.setdefault(run["model"]["chroots"], []).append(
+            ([(e["event"], {k: v["measured"] for k, v in e["cells"].items()}) for e in run["events"]], run["totals"]))
+    for n, runs in by_chroots.items():
+        reference = run_on_loopback(PROFILE, {"chroots": n}).trace
+        assert all(r == runs[0] for r in runs), f"{n} chroots: pipelines differ"
+        assert runs[0][1]["total"]["requests"] == reference.requests

@@ -80,7 +80,7 @@ def test_nonsense_is_one_line_and_exit_2(fake_prometheus: _Fake, answer: Any, me
         (["--prometheus", "URL"], "is not an http(s) URL"),
         (["--prometheus", "http://127.0.0.1:{port}", "--window", "an hour"], "is not a Prometheus duration"),
         (["--window", "1h", "cassettes/c-3ch"], "--window needs --prometheus URL"),
-        ([], "give recorded runs (PATH ...) and/or a fleet's Prometheus"),
+        ([], "give recorded runs (PATH ...), a fleet's Prometheus (--prometheus URL) or --live-traces DIR"),
         (["--prometheus", "http://127.0.0.1:{port}"], "Prometheus did not answer (connection refused)"),
     ],
 )

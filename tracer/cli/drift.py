@@ -51,6 +51,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     live = parser.add_argument_group("a live fleet (tracer.live metrics in Prometheus)")
     live.add_argument("--prometheus", metavar="URL",
                       help="also measure the fleet: cost per PR per chroot count from this Prometheus")
+    live.add_argument("--live-traces", metavar="DIR", action="append", default=[],
+                      help="per-task traces of instrument_celery(trace_dir=DIR), grouped into pipelines")
     live.add_argument("--window", metavar="DURATION", help="only the last DURATION (1h, 30m, 7d; default: since start)")
     live.add_argument("--profile", default="HEAD", metavar="P",
                       help="the fleet's packit-service era, for the model's other parameters (default HEAD)")
@@ -83,8 +85,8 @@ def _note(text: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the drift report; the exit code is the verdict."""
     explanations = load_explanations(args.explanations) if args.explanations else None
-    if not args.paths and not args.prometheus:
-        raise UsageError("give recorded runs (PATH ...) and/or a fleet's Prometheus (--prometheus URL)")
+    if not args.paths and not args.prometheus and not args.live_traces:
+        raise UsageError("give recorded runs (PATH ...), a fleet's Prometheus (--prometheus URL) or --live-traces DIR")
     if args.window and not args.prometheus:
         raise UsageError("--window needs --prometheus URL")
     measured = load_measurements(args.paths, replay=args.replay, note=_note) if args.paths else []
@@ -92,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         from tracer.live.query import fleet_measurements
 
         measured += fleet_measurements(args.prometheus, profile=args.profile, window=args.window)
+    if args.live_traces:
+        from tracer.live.traces import pipeline_measurements
+
+        measured += pipeline_measurements(args.live_traces, profile=args.profile)
     measurements = select_runs(measured, args.run)
     report = build_report(measurements, args.measure, args.tolerance, explanations)
     chart = None

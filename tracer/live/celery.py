@@ -96,7 +96,7 @@ class Instrumentation:
         self.install()
         name = self.labels.handler(task_name)
         record = TaskRecord(task_id, task_name, name, self.labels.event(name, kwargs), self.labels.chroots(kwargs),
-                            pid=os.getpid(), retries=retries)
+                            pipeline=self.labels.pipeline(kwargs), pid=os.getpid(), retries=retries)
         scope = handler(name, event=record.event)
         record.invocation = scope.__enter__().invocation
         self._open[(task_id, retries)] = _Open(record, scope, enter_record(record))
@@ -106,10 +106,14 @@ class Instrumentation:
         record = current_record()
         if record is None or not self.labels.learns_from_published(record.handler):
             return
+        if record.event is not None and record.chroots is not None and record.pipeline is not None:
+            return
         if record.event is None:
             record.event = self.labels.event(record.handler, child_kwargs)
         if record.chroots is None:
             record.chroots = self.labels.chroots(child_kwargs)
+        if record.pipeline is None:
+            record.pipeline = self.labels.pipeline(child_kwargs)
 
     def set_outcome(self, task_id: str, retries: int, outcome: str) -> None:
         opened = self._open.get((task_id, retries))
@@ -213,8 +217,14 @@ def instrument_celery(
         inst.install()
 
     def on_process_shutdown(pid: int | None = None, **_: Any) -> None:
+        if metrics is not None and hasattr(metrics, "flush"):
+            metrics.flush()
         if metrics is not None and hasattr(metrics, "process_dead"):
             metrics.process_dead(pid or os.getpid())
+
+    def on_worker_shutdown(**_: Any) -> None:
+        if metrics is not None and hasattr(metrics, "flush"):
+            metrics.flush()
 
     def on_prerun(sender: Any = None, task_id: str = "", task: Any = None, args: Any = None, kwargs: Any = None,
                   **_: Any) -> None:
@@ -254,6 +264,7 @@ def instrument_celery(
         (signals.worker_init, on_worker_init),
         (signals.worker_process_init, on_process_init),
         (signals.worker_process_shutdown, on_process_shutdown),
+        (signals.worker_shutdown, on_worker_shutdown),
         (signals.task_prerun, on_prerun),
         (signals.task_postrun, on_postrun),
         (signals.task_failure, on_failure),
@@ -278,6 +289,8 @@ def uninstrument_celery(app: Any) -> None:
     for key in list(inst._open):
         inst.finish_task(*key)
     inst.close()
+    if inst.metrics is not None and hasattr(inst.metrics, "flush"):
+        inst.metrics.flush()
     if inst.metrics is not None and hasattr(inst.metrics, "stop_serving"):
         inst.metrics.stop_serving()
     delattr(app, _ATTR)

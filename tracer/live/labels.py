@@ -7,6 +7,7 @@ file for another app)::
     labels.handler("task.run_copr_build_handler")     # "CoprBuildHandler"
     labels.event("CoprBuildHandler", {"event": {"event_type": "github.pr.Action"}})
     labels.chroots({"job_config": {"targets": ["fedora-41-x86_64"]}})   # 1
+    labels.pipeline({"event": {"project_url": URL, "commit_sha": SHA}})  # "URL@SHA"
 
 Nothing here raises on what a task carries: an unknown task is labelled with its own name, an
 event dict no rule matches gives no event, unreadable kwargs give no scenario. Only a bad table
@@ -90,6 +91,7 @@ class Labels:
     chroots_paths: tuple[tuple[str, ...], ...] = ()
     pipeline_handler: str | None = None
     pipeline_event: str | None = None
+    pipeline_paths: tuple[tuple[tuple[str, ...], ...], ...] = ()  # alternatives, each joined by "@"
     eras: tuple[str, ...] = ()
     source: str = ""
 
@@ -143,6 +145,11 @@ class Labels:
         pipeline = data.get("pipeline") or {}
         if not isinstance(pipeline, dict):
             raise DataError(f"{source}: 'pipeline' must be a mapping with 'handler' and 'event'")
+        key_paths = pipeline.get("key") or []
+        if not isinstance(key_paths, list) or not all(
+            isinstance(k, list) and k and all(isinstance(part, str) for part in k) for k in key_paths
+        ):
+            raise DataError(f"{source}: pipeline.key must be a list of alternatives, each a list of dotted paths")
         published = data.get("from_published") or []
         if not isinstance(published, list):
             raise DataError(f"{source}: 'from_published' must be a list of handler names")
@@ -155,6 +162,7 @@ class Labels:
             chroots_paths=tuple(tuple(p.split(".")) for p in chroots),
             pipeline_handler=pipeline.get("handler"),
             pipeline_event=pipeline.get("event"),
+            pipeline_paths=tuple(tuple(tuple(part.split(".")) for part in k) for k in key_paths),
             eras=tuple(map(str, data.get("eras") or ())),
             source=source,
         )
@@ -190,6 +198,21 @@ class Labels:
                 n = _count(value)
                 if n is not None:
                     return n
+        return None
+
+    def pipeline(self, kwargs: Any) -> str | None:
+        """Which PR pipeline a task works for (e.g. the head commit), when its kwargs say."""
+        if not isinstance(kwargs, Mapping):
+            return None
+        for alternative in self.pipeline_paths:
+            parts = []
+            for path in alternative:
+                values = [v for v in _lookup(kwargs, path) if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v)]
+                if not values:
+                    break
+                parts.append(str(values[0]))
+            else:
+                return "@".join(parts)
         return None
 
     def starts_pipeline(self, handler: str, event: str | None) -> bool:

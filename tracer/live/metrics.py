@@ -8,8 +8,9 @@ Three ways out, as fleets do:
   worker writes its values under ``PROMETHEUS_MULTIPROC_DIR``), with an HTTP endpoint per
   worker that Prometheus scrapes (:meth:`serve`, started in the worker's main process);
 - ``Metrics.push(gateway)``: each task's increments pushed at task end to an *aggregating*
-  gateway (prom-aggregation-gateway, as packit-service uses), which adds up every push. A push
-  that fails is kept and sent with the next one.
+  gateway (prom-aggregation-gateway, as packit-service uses), which adds up every push; pushed
+  from a background thread in batches (no task waits for the gateway). A push that fails is
+  kept and sent with the next one.
 
 Label sets are bounded (see :data:`LABELS`); the route is the rule's template (an unlisted
 route is ``(unlisted)``); ``repository`` is added only with ``per_repository=True``. The rate
@@ -21,11 +22,13 @@ limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token mintin
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import socket
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -51,6 +54,8 @@ _MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
 _KNOWN_TOKENS = 1024
 #: tokens that are not an installation's (personal tokens) get a bucket each, up to this many
 TOKEN_BUCKETS = 16
+#: push mode: task batches kept while the gateway does not take them (then the oldest go)
+MAX_PENDING = 10_000
 
 
 def _chroots(record: TaskRecord | None) -> str:
@@ -111,7 +116,12 @@ class Metrics:
         self._token_buckets: set[str] = set()
         self._lock = threading.Lock()
         self._pending: list[tuple[TaskRecord | None, list[Call]]] = []  # push mode: not yet delivered
-        self.push_failures = 0
+        self._push_lock = threading.Lock()
+        self._pusher_pid: int | None = None
+        self._event = threading.Event()
+        self.background = True
+        self.retry_after = 1.0
+        self.pushes = self.push_failures = self.dropped = 0
         self._server: Any = None
 
     # -- the three ways out ---------------------------------------------------------------
@@ -136,12 +146,17 @@ class Metrics:
 
     @classmethod
     def push(cls, gateway: str, *, job: str | None = None, per_repository: bool = False,
-             rules: Rules | None = None) -> Metrics:
+             rules: Rules | None = None, background: bool = True) -> Metrics:
         """Push each task's increments to an aggregating gateway at task end (``job``: default
-        ``$HOSTNAME``, as packit-service pushes)."""
+        ``$HOSTNAME``, as packit-service pushes). ``background``: a thread (a greenlet under
+        gevent) of each process pushes what the tasks that ended left, batched, so no task
+        waits for the gateway; the worker's shutdown (and the process's exit) flushes it.
+        ``background=False`` pushes in the task's own ``task_postrun``."""
         if not gateway:
             raise UsageError("push metrics need the gateway's address")
-        return cls(None, per_repository=per_repository, rules=rules, _mode="push", _gateway=gateway, _job=job)
+        metrics = cls(None, per_repository=per_repository, rules=rules, _mode="push", _gateway=gateway, _job=job)
+        metrics.background = background
+        return metrics
 
     def serve(self, port: int | None = None, addr: str = "127.0.0.1") -> int:
         """Serve ``/metrics`` on ``port`` (multiprocess: every process of the worker added up);
@@ -194,18 +209,57 @@ class Metrics:
                 self._apply(self._instruments, record, calls)
             return
         with self._lock:
-            batch = self._pending + [(record, calls)]
-            self._pending = []
-        instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
-        for rec, cs in batch:
-            self._apply(instruments, rec, cs)
-        try:
-            prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
-        except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
+            self._pending.append((record, calls))
+        if self.background:
+            self._wake()
+        else:
+            self.flush()
+
+    def flush(self) -> bool:
+        """Push mode: push everything waiting, as one batch; True when nothing is left (a
+        failed push keeps the batch for the next one, up to :data:`MAX_PENDING` task batches)."""
+        if self.mode != "push":
+            return True
+        with self._push_lock:
             with self._lock:
-                self.push_failures += 1
-                self._pending = batch + self._pending
-                del self._pending[: max(0, len(self._pending) - 10_000)]
+                batch, self._pending = self._pending, []
+            if not batch:
+                return True
+            instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
+            for rec, cs in batch:
+                self._apply(instruments, rec, cs)
+            try:
+                prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
+            except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
+                with self._lock:
+                    self.push_failures += 1
+                    self._pending = batch + self._pending
+                    excess = len(self._pending) - MAX_PENDING
+                    if excess > 0:
+                        del self._pending[:excess]
+                        self.dropped += excess
+                return False
+            self.pushes += 1
+            return True
+
+    def _wake(self) -> None:
+        """Start this process's pusher (once per process: a forked child starts its own)."""
+        if self._pusher_pid != os.getpid():
+            with self._lock:
+                if self._pusher_pid != os.getpid():
+                    self._pusher_pid = os.getpid()
+                    self._event = threading.Event()
+                    threading.Thread(target=self._push_forever, name="api-tracer-push", daemon=True).start()
+                    atexit.register(self.flush)
+        self._event.set()
+
+    def _push_forever(self) -> None:
+        while True:
+            self._event.wait()
+            self._event.clear()
+            if not self.flush():
+                time.sleep(self.retry_after)
+                self._event.set()
 
     def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call]) -> None:
         assert ins is not None
@@ -214,7 +268,8 @@ class Metrics:
         for call in calls:
             handler = call.handler
             if not call.github:
-                ins.other.labels(self.hosts.label(call.host) if self.hosts.labels else "other", handler).inc()
+                name = self.hosts.label(call.host)
+                ins.other.labels(name if name != call.host else "other", handler).inc()  # named hosts only
                 continue
             event = call.event or NO_EVENT
             route = call.route if call.route in self.routes else UNLISTED

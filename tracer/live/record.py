@@ -31,6 +31,7 @@ class TaskRecord:
     handler: str
     event: str | None = None
     chroots: int | None = None
+    pipeline: str | None = None  # the PR pipeline it works for (the label table's key)
     invocation: int = 0  # the capture scope's invocation number: its calls are this task's own
     calls: list[Call] = field(default_factory=list)
     started_at: float = field(default_factory=time.time)
@@ -66,6 +67,7 @@ class TaskRecord:
             "handler": self.handler,
             "event": self.event,
             "chroots": self.chroots,
+            "pipeline": self.pipeline,
             "outcome": self.outcome,
             "pid": self.pid,
             "started_at": self.started_at,

@@ -1,0 +1,158 @@
+"""Live mode: overhead per call against an untraced loopback call, and the metrics' memory.
+
+    python benchmarks/bench_live.py [--calls-per-task 10] [--rounds 7] [--small 10] [--large 200]
+
+Overhead: the same keep-alive ``requests`` calls to a loopback server, untraced and in live
+mode (each task of ``--calls-per-task`` calls in its task record and handler scope, its calls
+added at task end to prometheus_client multiprocess metrics, as a prefork worker does),
+interleaved rounds, medians, printed as a ratio (goal <= 1.05). Push mode (a push to an
+aggregating gateway at every task end) is printed beside it.
+Memory: the reference worker's pipelines (1, 2 and 3 chroots at b828c3d7, recorded once against
+the loopback GitHub) fed as tasks into fresh metrics, ``--small`` and then ``--large`` of them:
+the metrics' series, their Python heap (tracemalloc) and their multiprocess files, both ways.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-live-mp-"))  # before prometheus_client
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import requests  # noqa: E402
+from prometheus_client import CollectorRegistry  # noqa: E402
+
+from _server import start  # noqa: E402
+from tracer.capture import handler, redirect_api  # noqa: E402
+from tracer.live import LiveTracer, Metrics, TaskRecord  # noqa: E402
+from tracer.live.record import enter_record, exit_record  # noqa: E402
+from tracer.worker.loopback_run import run_on_loopback  # noqa: E402
+
+URLS = [
+    "https://api.github.com/repos/packit/hello-world",
+    "https://api.github.com/repos/packit/hello-world/contents/.packit.yaml?ref=main",
+    "https://api.github.com/repos/packit/hello-world/pulls/1",
+    "https://api.github.com/repos/packit/hello-world/branches/main",
+    "https://api.github.com/rate_limit",
+]
+
+
+def _calls(session: requests.Session, n: int) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        session.get(URLS[i % len(URLS)])
+    return time.perf_counter() - start
+
+
+def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int) -> float:
+    start = time.perf_counter()
+    for t in range(tasks):
+        record = TaskRecord(f"bench-{t}", "task.run_copr_build_handler", "CoprBuildHandler", "Submit Copr build", 3)
+        token = enter_record(record)
+        with handler(record.handler, event=record.event) as scope:
+            record.invocation = scope.invocation
+            _calls(session, per_task)
+        exit_record(token)
+        metrics.task_done(record)
+    return time.perf_counter() - start
+
+
+def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 10) -> tuple[float, float]:
+    """Median seconds per call, untraced and live, over alternating batches (ABBA order)."""
+    server = start()
+    session = requests.Session()
+    calls = per_task * batch_tasks
+    plain: list[float] = []
+    live: list[float] = []
+    with redirect_api(f"http://127.0.0.1:{server.server_port}"), LiveTracer(metrics.add_calls):
+        _tasks(session, metrics, 30, per_task)  # warm up
+        _calls(session, 300)
+        for r in range(rounds * 4):
+            pair = [lambda: plain.append(_calls(session, calls) / calls),
+                    lambda: live.append(_tasks(session, metrics, batch_tasks, per_task) / calls)]
+            for run in (pair if r % 2 else pair[::-1]):
+                run()
+    server.shutdown()
+    return statistics.median(plain), statistics.median(live)
+
+
+def _pipeline_tasks() -> list[list[TaskRecord]]:
+    """The reference pipelines (1, 2, 3 chroots) as task records, one per handler invocation."""
+    pipelines = []
+    for chroots in (1, 2, 3):
+        trace = run_on_loopback("HEAD", {"chroots": chroots}).trace
+        records: dict[int, TaskRecord] = {}
+        for call in trace.all_calls():
+            rec = records.setdefault(call.invocation, TaskRecord(f"t{call.invocation}", "task", call.handler, call.event,
+                                                                  chroots, invocation=call.invocation))
+            rec.calls.append(call)
+        first = next(iter(records.values()))
+        first.starts_pipeline = True
+        pipelines.append(list(records.values()))
+    return pipelines
+
+
+def memory(pipelines: list[list[TaskRecord]], count: int, directory: Path) -> tuple[int, int, int]:
+    """(series, heap bytes, multiprocess file bytes) after ``count`` pipelines into fresh metrics."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    for i in range(count):
+        for record in pipelines[i % len(pipelines)]:
+            metrics.task_done(record)
+    gc.collect()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    heap = sum(s.size_diff for s in after.compare_to(before, "filename"))
+    series = sum(len(f.samples) for f in registry.collect())
+    mp = Metrics.multiprocess(directory=directory)
+    for i in range(count):
+        for record in pipelines[i % len(pipelines)]:
+            mp.task_done(record)
+    files = sum(p.stat().st_size for p in directory.glob("*.db"))
+    return series, heap, files
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls-per-task", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--small", type=int, default=10)
+    parser.add_argument("--large", type=int, default=200)
+    args = parser.parse_args()
+
+    plain, live = overhead(Metrics.multiprocess(), args.calls_per_task, args.rounds)
+    print(f"per call, untraced             {plain * 1e6:8.1f} µs")
+    print(f"per call, live (multiprocess)  {live * 1e6:8.1f} µs   ratio {live / plain:.3f}   (goal <= 1.05)")
+    from live_servers import AggregatingGateway
+
+    with AggregatingGateway() as gateway:
+        plain_p, push = overhead(Metrics.push(gateway.url, job="bench"), args.calls_per_task, args.rounds)
+    print(f"per call, live (push per task) {push * 1e6:8.1f} µs   ratio {push / plain_p:.3f}   "
+          f"({args.calls_per_task} calls a task; one push per task)")
+
+    pipelines = _pipeline_tasks()
+    with tempfile.TemporaryDirectory() as small_dir, tempfile.TemporaryDirectory() as large_dir:
+        small = memory(pipelines, args.small, Path(small_dir))
+        large = memory(pipelines, args.large, Path(large_dir))
+    print(f"metrics after {args.small:4d} pipelines: {small[0]:5d} series, heap {small[1] / 1024:8.1f} KiB, "
+          f"multiprocess files {small[2] / 1024:8.1f} KiB")
+    print(f"metrics after {args.large:4d} pipelines: {large[0]:5d} series, heap {large[1] / 1024:8.1f} KiB, "
+          f"multiprocess files {large[2] / 1024:8.1f} KiB")
+    print(f"growth {args.small} -> {args.large} pipelines: series x{large[0] / small[0]:.2f}, heap x{large[1] / small[1]:.2f}, "
+          f"files x{large[2] / small[2]:.2f}   (bounded: x1.00 expected)")
+
+
+if __name__ == "__main__":
+    main()
