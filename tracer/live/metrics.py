@@ -29,7 +29,7 @@ import shutil
 import socket
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter as Tally, OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,14 @@ def _chroots(record: TaskRecord | None) -> str:
 class _Instruments:
     """The metric objects of one registry, and how a batch of calls adds to them."""
 
+    def child(self, metric: Any, labels: tuple[str, ...]) -> Any:
+        """``metric.labels(*labels)``, looked up once (label sets are bounded)."""
+        key = (metric, labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
+
     def __init__(self, registry: CollectorRegistry | None, per_repository: bool, gauges: bool) -> None:
         self.registry = registry
         kw: dict[str, Any] = {"registry": registry} if registry is not None else {}
@@ -79,6 +87,7 @@ class _Instruments:
                              LABELS["other_host_requests"], **kw)
         self.tasks = Counter(f"{PREFIX}_tasks", "tasks run, by handler, event and outcome", LABELS["tasks"], **kw)
         self.pipelines = Counter(f"{PREFIX}_pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"], **kw)
+        self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
         self.remaining = (
             Gauge(f"{PREFIX}_github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
                   LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
@@ -120,6 +129,7 @@ class Metrics:
         self._pusher_pid: int | None = None
         self._event = threading.Event()
         self.background = True
+        self.interval = 0.5  # push mode: at most about one push per interval and process
         self.retry_after = 1.0
         self.pushes = self.push_failures = self.dropped = 0
         self._server: Any = None
@@ -149,8 +159,9 @@ class Metrics:
              rules: Rules | None = None, background: bool = True) -> Metrics:
         """Push each task's increments to an aggregating gateway at task end (``job``: default
         ``$HOSTNAME``, as packit-service pushes). ``background``: a thread (a greenlet under
-        gevent) of each process pushes what the tasks that ended left, batched, so no task
-        waits for the gateway; the worker's shutdown (and the process's exit) flushes it.
+        gevent) of each process pushes what the tasks that ended left, at most about every
+        :attr:`interval` (0.5 s) in one batch, so no task waits for the gateway; the worker's
+        shutdown (and the process's exit) flushes it.
         ``background=False`` pushes in the task's own ``task_postrun``."""
         if not gateway:
             raise UsageError("push metrics need the gateway's address")
@@ -256,34 +267,49 @@ class Metrics:
     def _push_forever(self) -> None:
         while True:
             self._event.wait()
+            time.sleep(self.interval)  # let the tasks that end meanwhile join this push
             self._event.clear()
             if not self.flush():
                 time.sleep(self.retry_after)
                 self._event.set()
 
     def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call]) -> None:
+        """Add a batch: counts are summed per label set first (one write each), the rate-limit
+        gauge is set once per bucket (its last value), durations are observed one by one."""
         assert ins is not None
         chroots = _chroots(record)
+        requests: Tally[tuple[str, ...]] = Tally()
+        logical: Tally[tuple[str, ...]] = Tally()
+        other: Tally[tuple[str, str]] = Tally()
+        remaining: dict[tuple[str, str], int] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
         for call in calls:
-            handler = call.handler
             if not call.github:
                 name = self.hosts.label(call.host)
-                ins.other.labels(name if name != call.host else "other", handler).inc()  # named hosts only
+                other[(name if name != call.host else "other", call.handler)] += 1  # named hosts only
                 continue
             event = call.event or NO_EVENT
             route = call.route if call.route in self.routes else UNLISTED
             repo = (self._repository(call.url),) if self.per_repository else ()
-            ins.requests.labels(handler, event, call.category, call.method, route,
-                                "true" if call.charged else "false", call.auth, chroots, *repo).inc()
+            requests[(call.handler, event, call.category, call.method, route,
+                      "true" if call.charged else "false", call.auth, chroots, *repo)] += 1
             if call.attempt == 1:
-                ins.logical.labels(handler, event, call.category, chroots, *repo).inc()
-            ins.duration.labels(call.category).observe(call.duration_ms / 1000.0)
-            self._ratelimit(ins, call, minted)
+                logical[(call.handler, event, call.category, chroots, *repo)] += 1
+            ins.child(ins.duration, (call.category,)).observe(call.duration_ms / 1000.0)
+            self._ratelimit(call, minted, remaining)
+        for labels, n in requests.items():
+            ins.child(ins.requests, labels).inc(n)
+        for labels, n in logical.items():
+            ins.child(ins.logical, labels).inc(n)
+        for labels, n in other.items():
+            ins.child(ins.other, labels).inc(n)
+        if ins.remaining is not None:
+            for labels, value in remaining.items():
+                ins.child(ins.remaining, labels).set(value)
         if record is not None:
-            ins.tasks.labels(record.handler, record.event_label, record.outcome).inc()
+            ins.child(ins.tasks, (record.handler, record.event_label, record.outcome)).inc()
             if record.starts_pipeline:
-                ins.pipelines.labels(chroots).inc()
+                ins.child(ins.pipelines, (chroots,)).inc()
 
     # -- labels from calls ----------------------------------------------------------------
     @staticmethod
@@ -293,12 +319,13 @@ class Metrics:
         m = _REPO.match(urlsplit(url).path)
         return f"{m.group(1)}/{m.group(2)}".lower() if m else ""
 
-    def _ratelimit(self, ins: _Instruments, call: Call, minted: list[str]) -> None:
+    def _ratelimit(self, call: Call, minted: list[str], remaining: dict[tuple[str, str], int]) -> None:
         """The remaining-limit gauge of the call's bucket. ogr mints an installation token and
         uses it at once, so a new token right after a mint in one task is that installation's."""
-        mint = _MINT.search(call.url.split("?", 1)[0])
-        if mint and call.method == "POST" and call.status == 201:
-            minted.append(mint.group(1))
+        if call.method == "POST" and call.status == 201 and "/app/installations/" in call.url:
+            mint = _MINT.search(call.url.split("?", 1)[0])
+            if mint:
+                minted.append(mint.group(1))
         if call.auth == "jwt":
             bucket = "app"
         elif call.auth_id is None:
@@ -315,9 +342,9 @@ class Metrics:
                     bucket = f"token/{call.auth_id}"
                 else:
                     bucket = "token/other"
-        remaining = call.ratelimit.get("remaining")
-        if ins.remaining is not None and remaining is not None and str(remaining).isdigit():
-            ins.remaining.labels(bucket, call.ratelimit.get("resource", "core")).set(int(remaining))
+        value = call.ratelimit.get("remaining")
+        if value is not None and str(value).isdigit():
+            remaining[(bucket, call.ratelimit.get("resource", "core"))] = int(value)
 
 
 def known_labels() -> Iterable[tuple[str, tuple[str, ...]]]:
