@@ -70,7 +70,7 @@ def _metrics() -> Any:
     kind, _, where = spec.partition(":")
     per_repository = os.environ.get("FLEET_PER_REPOSITORY") == "1"
     if kind == "multiprocess":
-        return Metrics.multiprocess(port=int(where), per_repository=per_repository)
+        return Metrics.multiprocess(port=int(where), addr="127.0.0.1", per_repository=per_repository)
     return Metrics.push(where, job=os.environ.get("FLEET_JOB"), per_repository=per_repository)
 
 

@@ -359,3 +359,17 @@ def test_retried_and_revoked_tasks_are_counted(broker: str, hub: Any) -> None:
         ("TestingFarmHandler", "(no event)", "revoked"): 1,
     }
     assert sum(_samples(registry, "api_tracer_github_requests_total").values()) == 2 == len(hub.requests)
+
+
+def test_other_hosts_are_counted_apart_under_their_names() -> None:
+    from tracer.capture import Call
+
+    def call(seq: int, host: str) -> Call:
+        return Call(seq=seq, method="GET", url=f"https://{host}/api/v0.1/requests/x", route="/api/v0.1/requests/{id}",
+                    category="other", charged=False, status=200, handler="TestingFarmHandler", host=host, github=False)
+
+    registry = CollectorRegistry()
+    Metrics(registry).add_calls([call(1, "api.testing-farm.io"), call(2, "api.testing-farm.io"), call(3, "internal.example")])
+    other = {tuple(v for _, v in k): n for k, n in _samples(registry, "api_tracer_other_host_requests_total").items()}
+    assert other == {("TestingFarmHandler", "Testing Farm"): 2, ("TestingFarmHandler", "other"): 1}
+    assert not _samples(registry, "api_tracer_github_requests_total")  # never a GitHub call, never charged

@@ -35,7 +35,7 @@ from live_servers import AggregatingGateway, CeleryWorker, PrometheusServer, Red
 
 from tracer.capture import Trace  # noqa: E402
 from tracer.loopback import FakeGitHub, World  # noqa: E402
-from tracer.runs import model_parameters  # noqa: E402
+from tracer.runs import record_on_loopback  # noqa: E402
 from tracer.worker import Knobs, Pipeline, load_profile, scenario_world  # noqa: E402
 from tracer.worker.loopback_run import BOT_LOGIN, run_on_loopback  # noqa: E402
 
@@ -90,7 +90,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
         token = hub.issue_token(BOT_LOGIN)
         endpoint = free_port()
         common = {"FLEET_BROKER": redis_server.url, "FLEET_API_URL": hub.url, "FLEET_TOKEN": token,
-                  "FLEET_PROFILE": PROFILE}
+                  "FLEET_PROFILE": PROFILE, "FLEET_PER_REPOSITORY": "1"}
         prefork = CeleryWorker("long", tmp / "long", {
             **common, "FLEET_METRICS": f"multiprocess:{endpoint}", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "mp"),
             "FLEET_TRACE_DIR": str(tmp / "traces-long")}, pool="prefork", concurrency=2)
@@ -198,19 +198,18 @@ def test_no_call_is_attributed_to_another_task(fleet: Any) -> None:
         got = Counter((c.handler, c.event, c.category) for c in own)
         assert got == want, f"pipeline {key} ({chroots} chroots) differs from a single-process run"
     assert traced_by_repo == served_by_repo
+    # packit-service #2912's per-project view: the same figures from Prometheus
+    per_repo = _promql(fleet["prometheus"], "sum by (repository) (api_tracer_github_requests_total)", "repository")
+    assert {k[0].removeprefix("packit/"): n for k, n in per_repo.items() if k[0]} == served_by_repo
 
 
 def test_drift_prometheus_prints_what_drift_prints_on_recorded_runs(fleet: Any, tmp_path: Path, capsys: Any) -> None:
     from tracer.cli import main
 
-    profile = load_profile(PROFILE)
     paths = []
-    for n in CHROOTS:
-        knobs = Knobs.from_mapping({"chroots": n}).resolved(profile)
-        run = run_on_loopback(profile, knobs)
-        path = tmp_path / f"head-{n}ch.trace.json"
-        run.trace.save(path, name=f"head-{n}ch", profile=PROFILE, knobs=knobs.as_dict(), model=model_parameters(profile, knobs))
-        paths.append(str(path))
+    for n in CHROOTS:  # recorded runs (cassettes, manifest, call records), as `api-tracer record` makes
+        record_on_loopback(PROFILE, {"chroots": n}, tmp_path / f"head-{n}ch")
+        paths.append(str(tmp_path / f"head-{n}ch"))
     assert main(["drift", *paths, "--format", "json"]) == 1
     recorded = json.loads(capsys.readouterr().out)
     code = main(["drift", "--prometheus", fleet["prometheus"].url, "--profile", PROFILE, "--format", "json"])

@@ -133,13 +133,14 @@ class Metrics:
         self.retry_after = 1.0
         self.pushes = self.push_failures = self.dropped = 0
         self._server: Any = None
+        self.addr = "0.0.0.0"
 
     # -- the three ways out ---------------------------------------------------------------
     @classmethod
-    def multiprocess(cls, port: int | None = None, *, directory: str | Path | None = None,
+    def multiprocess(cls, port: int | None = None, *, addr: str = "0.0.0.0", directory: str | Path | None = None,
                      per_repository: bool = False, rules: Rules | None = None) -> Metrics:
-        """prometheus_client's multiprocess mode; ``port``: serve ``/metrics`` there (in the
-        worker's main process, see :meth:`serve`). The directory comes from
+        """prometheus_client's multiprocess mode; ``port``: serve ``/metrics`` there on ``addr``
+        (in the worker's main process, see :meth:`serve`). The directory comes from
         ``PROMETHEUS_MULTIPROC_DIR`` (or ``directory``, which sets it) and is emptied when the
         endpoint starts, as prometheus_client requires between runs."""
         from prometheus_client import values
@@ -151,8 +152,10 @@ class Metrics:
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
             values.ValueClass = values.get_value_class()  # prometheus_client chooses it from the env
         Path(where).mkdir(parents=True, exist_ok=True)
-        return cls(CollectorRegistry(), per_repository=per_repository, rules=rules,
-                   _mode="multiprocess", _port=port, _directory=Path(where))
+        metrics = cls(CollectorRegistry(), per_repository=per_repository, rules=rules,
+                      _mode="multiprocess", _port=port, _directory=Path(where))
+        metrics.addr = addr
+        return metrics
 
     @classmethod
     def push(cls, gateway: str, *, job: str | None = None, per_repository: bool = False,
@@ -169,7 +172,7 @@ class Metrics:
         metrics.background = background
         return metrics
 
-    def serve(self, port: int | None = None, addr: str = "127.0.0.1") -> int:
+    def serve(self, port: int | None = None, addr: str | None = None) -> int:
         """Serve ``/metrics`` on ``port`` (multiprocess: every process of the worker added up);
         returns the port. Call it once, in the worker's main process."""
         from prometheus_client import multiprocess, start_http_server
@@ -184,7 +187,7 @@ class Metrics:
                 stale.unlink(missing_ok=True)
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry, path=str(self.directory))
-        server, _thread = start_http_server(port, addr=addr, registry=registry)
+        server, _thread = start_http_server(port, addr=addr or self.addr, registry=registry)
         self._server = server
         return int(server.server_port)
 
