@@ -32,29 +32,14 @@ import requests  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
 from _server import start  # noqa: E402
+from bench_capture import _calls  # noqa: E402 - the same calls as the tracer's own benchmark
 from tracer.capture import Tracer, handler, redirect_api  # noqa: E402
 from tracer.live import LiveTracer, Metrics, TaskRecord  # noqa: E402
 from tracer.live.record import enter_record, exit_record  # noqa: E402
 from tracer.worker.loopback_run import run_on_loopback  # noqa: E402
 
-URLS = [
-    "https://api.github.com/repos/packit/hello-world",
-    "https://api.github.com/repos/packit/hello-world/contents/.packit.yaml?ref=main",
-    "https://api.github.com/repos/packit/hello-world/pulls/1",
-    "https://api.github.com/repos/packit/hello-world/branches/main",
-    "https://api.github.com/rate_limit",
-]
-
-
-def _calls(session: requests.Session, n: int) -> float:
-    start = time.perf_counter()
-    for i in range(n):
-        session.get(URLS[i % len(URLS)])
-    return time.perf_counter() - start
-
-
-def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int) -> float:
-    start = time.perf_counter()
+def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int) -> None:
+    """``tasks`` tasks of ``per_task`` calls, each in its record and scope, added at its end."""
     for t in range(tasks):
         record = TaskRecord(f"bench-{t}", "task.run_copr_build_handler", "CoprBuildHandler", "Submit Copr build", 3)
         token = enter_record(record)
@@ -63,41 +48,44 @@ def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: in
             _calls(session, per_task)
         exit_record(token)
         metrics.task_done(record)
-    return time.perf_counter() - start
 
 
-def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5) -> tuple[float, float, float]:
-    """Median seconds per call: untraced, under capture's Tracer alone, and in live mode, over
-    batches in rotating order (each round runs the three, starting with a different one)."""
+def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5) -> dict[str, tuple[list[float], float]]:
+    """Per mode (untraced, capture's Tracer alone, live): seconds per call of each batch, and
+    this thread's CPU seconds per call; batches in rotating order (each round runs the three,
+    starting with a different one)."""
     server = start()
     session = requests.Session()
     calls = per_task * batch_tasks
-    times: dict[str, list[float]] = {"plain": [], "tracer": [], "live": []}
     tracer = Tracer(skip_sleeps=False)
     live_tracer = LiveTracer(metrics.add_calls)
 
-    def plain_batch() -> float:
-        return _calls(session, calls)
+    def plain_batch() -> None:
+        _calls(session, calls)
 
-    def tracer_batch() -> float:
+    def tracer_batch() -> None:
         with tracer, handler("CoprBuildHandler", event="Submit Copr build"):
-            took = _calls(session, calls)
+            _calls(session, calls)
         tracer.clear()
-        return took
 
-    def live_batch() -> float:
+    def live_batch() -> None:
         with live_tracer:  # installed for the batch only: the untraced batches see no tracer
-            return _tasks(session, metrics, batch_tasks, per_task)
+            _tasks(session, metrics, batch_tasks, per_task)
 
-    batches = [("plain", plain_batch), ("tracer", tracer_batch), ("live", live_batch)]
+    batches = [("untraced", plain_batch), ("tracer", tracer_batch), ("live", live_batch)]
+    times: dict[str, list[float]] = {name: [] for name, _ in batches}
+    cpu = dict.fromkeys(times, 0.0)
     with redirect_api(f"http://127.0.0.1:{server.server_port}"):
         for _, run in batches:  # warm up
             run()
         for r in range(rounds * 8):
             for name, run in batches[r % 3:] + batches[: r % 3]:
-                times[name].append(run() / calls)
+                wall, thread = time.perf_counter(), time.thread_time()
+                run()
+                cpu[name] += time.thread_time() - thread
+                times[name].append((time.perf_counter() - wall) / calls)
     server.shutdown()
-    return statistics.median(times["plain"]), statistics.median(times["tracer"]), statistics.median(times["live"])
+    return {name: (times[name], cpu[name] / (calls * len(times[name]))) for name in times}
 
 
 def _pipeline_tasks() -> list[list[TaskRecord]]:
@@ -147,17 +135,22 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=200)
     args = parser.parse_args()
 
-    plain, traced, live = overhead(Metrics.multiprocess(), args.calls_per_task, args.rounds)
-    print(f"per call, untraced               {plain * 1e6:8.1f} µs")
-    print(f"per call, capture.Tracer alone   {traced * 1e6:8.1f} µs   ratio {traced / plain:.3f}")
-    print(f"per call, live (multiprocess)    {live * 1e6:8.1f} µs   ratio {live / plain:.3f}   (goal <= 1.05)   "
-          f"live mode's own part {(live - traced) * 1e6:+.1f} µs")
+    result = overhead(Metrics.multiprocess(), args.calls_per_task, args.rounds)
+    base, base_cpu = result["untraced"]
+    for name, label in (("untraced", "untraced"), ("tracer", "capture.Tracer alone"), ("live", "live (multiprocess)")):
+        batches, cpu = result[name]
+        print(f"per call, {label:22} {statistics.median(batches) * 1e6:7.1f} µs median, "
+              f"{min(batches) * 1e6:7.1f} µs fastest batch, CPU {(cpu - base_cpu) * 1e6:+6.1f} µs over untraced")
+    live, _ = result["live"]
+    print(f"live mode overhead ratio {statistics.median(live) / statistics.median(base):.3f} of the medians, "
+          f"{min(live) / min(base):.3f} of the fastest batches (goal <= 1.05)")
     from live_servers import AggregatingGateway
 
     with AggregatingGateway() as gateway:
-        plain_p, _, push = overhead(Metrics.push(gateway.url, job="bench"), args.calls_per_task, args.rounds)
-    print(f"per call, live (push)            {push * 1e6:8.1f} µs   ratio {push / plain_p:.3f}   "
-          f"(pushed in the background, batched)")
+        pushed = overhead(Metrics.push(gateway.url, job="bench"), args.calls_per_task, args.rounds)
+    (pb, _), (lb, lcpu) = pushed["untraced"], pushed["live"]
+    print(f"live (push, in the background) ratio {statistics.median(lb) / statistics.median(pb):.3f} of the medians, "
+          f"{min(lb) / min(pb):.3f} of the fastest batches, CPU {(lcpu - pushed['untraced'][1]) * 1e6:+.1f} µs a call")
 
     pipelines = _pipeline_tasks()
     with tempfile.TemporaryDirectory() as small_dir, tempfile.TemporaryDirectory() as large_dir:

@@ -73,6 +73,8 @@ class Instrumentation:
     # -- per process ----------------------------------------------------------------------
     def install(self) -> None:
         """The interception, once per process (a forked child installs its own)."""
+        if self._pid == os.getpid():
+            return
         with self._lock:
             if self._pid == os.getpid():
                 return
@@ -101,12 +103,10 @@ class Instrumentation:
         record.invocation = scope.__enter__().invocation
         self._open[(task_id, retries)] = _Open(record, scope, enter_record(record))
 
-    def published(self, child_task: str, child_kwargs: Any) -> None:
-        """The current task sends ``child_task``: fill in the event and scenario it lacks."""
+    def published(self, child_kwargs: Any) -> None:
+        """The current task sends a task with ``child_kwargs``: fill in the labels it lacks."""
         record = current_record()
         if record is None or not self.labels.learns_from_published(record.handler):
-            return
-        if record.event is not None and record.chroots is not None and record.pipeline is not None:
             return
         if record.event is None:
             record.event = self.labels.event(record.handler, child_kwargs)
@@ -256,7 +256,7 @@ def instrument_celery(
     def on_publish(sender: Any = None, body: Any = None, **_: Any) -> None:
         if current_record() is not None:
             try:
-                inst.published(str(sender), _kwargs_of(body) or {})
+                inst.published(_kwargs_of(body) or {})
             except Exception:  # noqa: BLE001
                 log.exception("api-tracer: could not read a published task")
 
