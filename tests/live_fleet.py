@@ -174,38 +174,35 @@ def send(state: PipelineState, key: str, tasks: list[Task]) -> list[str]:
 
 
 # -- the tasks ------------------------------------------------------------------------------------
-@app.task(name=TASK_NAMES[PROCESS_MESSAGE], bind=True, shared=False)
-def process_message(self: Any, event: dict[str, Any], source: str | None = None, event_type: str | None = None,
-                    pipeline: str = "") -> None:
+@contextmanager
+def reporting(key: str, task_id: str) -> Iterator[list[str]]:
+    """Tell the driver the task is done (and what it sent, or why it failed), whatever happens."""
     sent: list[str] = []
     error = None
     try:
-        with pipeline_state(pipeline) as state, no_throttle():
-            tasks = SteveJobs(state.context(service())).process_message(event, source=f"fleet {pipeline}")
-            sent = send(state, pipeline, tasks)
+        yield sent
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        done(pipeline, self.request.id, sent, error)
+        done(key, task_id, sent, error)
+
+
+@app.task(name=TASK_NAMES[PROCESS_MESSAGE], bind=True, shared=False)
+def process_message(self: Any, event: dict[str, Any], source: str | None = None, event_type: str | None = None,
+                    pipeline: str = "") -> None:
+    with reporting(pipeline, self.request.id) as sent, pipeline_state(pipeline) as state, no_throttle():
+        tasks = SteveJobs(state.context(service())).process_message(event, source=f"fleet {pipeline}")
+        sent += send(state, pipeline, tasks)
 
 
 def _handler_task(handler: str) -> Any:
     def run(self: Any, event: dict[str, Any], package_config: dict[str, Any], job_config: dict[str, Any],
             pipeline: str = "", pending: str = "", **_: Any) -> None:
-        sent: list[str] = []
-        error = None
-        try:
-            with pipeline_state(pipeline) as state, no_throttle():
-                task = state.pending.pop(pending)
-                assert task.handler == handler, (task.handler, handler)
-                new = HANDLERS[handler](state.context(service()), task).run_job()
-                sent = send(state, pipeline, new)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            raise
-        finally:
-            done(pipeline, self.request.id, sent, error)
+        with reporting(pipeline, self.request.id) as sent, pipeline_state(pipeline) as state, no_throttle():
+            task = state.pending.pop(pending)
+            assert task.handler == handler, (task.handler, handler)
+            sent += send(state, pipeline, HANDLERS[handler](state.context(service()), task).run_job())
 
     run.__name__ = f"run_{handler}"
     return app.task(name=TASK_NAMES[handler], bind=True, shared=False)(run)
