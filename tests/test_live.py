@@ -30,8 +30,7 @@ from prometheus_client import CollectorRegistry
 
 from tracer.capture import redirect_api
 from tracer.errors import DataError
-from tracer.live import Labels, LiveTracer, Metrics, TaskRecord, instrument_celery, uninstrument_celery
-from tracer.live.record import enter_record, exit_record
+from tracer.live import Labels, Metrics, TaskRecord, instrument_celery, uninstrument_celery
 from tracer.loopback import FakeGitHub, World
 from tracer.worker.loopback_run import run_on_loopback
 

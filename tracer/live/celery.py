@@ -204,6 +204,8 @@ def instrument_celery(
     table = labels if isinstance(labels, Labels) else Labels.load(labels)
     if isinstance(rules, (str, Path)):
         rules = Rules.load(rules)
+    if rules is not None and metrics is not None:
+        metrics.use_rules(rules)
     inst = Instrumentation(app, table, metrics, Path(trace_dir) if trace_dir else None, rules, tuple(hosts))
 
     def ours(task: Any) -> bool:

@@ -25,12 +25,10 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import shutil
 import socket
 import threading
 import time
 from collections import Counter as Tally, OrderedDict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +63,6 @@ def _chroots(record: TaskRecord | None) -> str:
 class _Instruments:
     """The metric objects of one registry, and how a batch of calls adds to them."""
 
-    def child(self, metric: Any, labels: tuple[str, ...]) -> Any:
-        """``metric.labels(*labels)``, looked up once (label sets are bounded)."""
-        key = (metric, labels)
-        found = self._children.get(key)
-        if found is None:
-            found = self._children[key] = metric.labels(*labels)
-        return found
-
     def __init__(self, registry: CollectorRegistry | None, per_repository: bool, gauges: bool) -> None:
         self.registry = registry
         kw: dict[str, Any] = {"registry": registry} if registry is not None else {}
@@ -93,6 +83,14 @@ class _Instruments:
                   LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
             if gauges else None
         )
+
+    def child(self, metric: Any, labels: tuple[str, ...]) -> Any:
+        """``metric.labels(*labels)``, looked up once (label sets are bounded)."""
+        key = (metric, labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
 
 class Metrics:
@@ -116,9 +114,7 @@ class Metrics:
         self.job = _job or os.environ.get("HOSTNAME") or socket.gethostname()
         self.port = _port
         self.directory = _directory
-        rules = rules or Rules.default()
-        self.hosts: Hosts = rules.hosts
-        self.routes = frozenset(r.template for r in rules.routes if not r.catch_all)
+        self.use_rules(rules or Rules.default())
         self.registry = registry if registry is not None else prometheus_client.REGISTRY
         self._instruments = None if _mode == "push" else _Instruments(self.registry, per_repository, gauges=True)
         self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
@@ -134,6 +130,11 @@ class Metrics:
         self.pushes = self.push_failures = self.dropped = 0
         self._server: Any = None
         self.addr = "0.0.0.0"
+
+    def use_rules(self, rules: Rules) -> None:
+        """The rules whose route templates and host names label the metrics (the tracer's)."""
+        self.hosts: Hosts = rules.hosts
+        self.routes = frozenset(r.template for r in rules.routes if not r.catch_all)
 
     # -- the three ways out ---------------------------------------------------------------
     @classmethod
@@ -348,10 +349,3 @@ class Metrics:
         value = call.ratelimit.get("remaining")
         if value is not None and str(value).isdigit():
             remaining[(bucket, call.ratelimit.get("resource", "core"))] = int(value)
-
-
-def known_labels() -> Iterable[tuple[str, tuple[str, ...]]]:
-    """(metric name as exposed, its labels) for the README table."""
-    for name, labels in LABELS.items():
-        suffix = "" if name.endswith(("_seconds", "_remaining")) else "_total"
-        yield f"{PREFIX}_{name}{suffix}", labels
