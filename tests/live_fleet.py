@@ -95,15 +95,15 @@ class PipelineState:
         return WorkerContext(load_profile(self.profile), self.knobs, service, self.testing_farm, self.db, self.copr)
 
 
-_redis: redis.Redis | None = None
+_redis: dict[str, redis.Redis] = {}
 _service: ServiceConfig | None = None
 
 
-def store() -> redis.Redis:
-    global _redis
-    if _redis is None:
-        _redis = redis.Redis.from_url(app.conf.broker_url or BROKER)
-    return _redis
+def store(broker: str = BROKER) -> redis.Redis:
+    """A Redis client of this process for ``broker`` (the worker's: its FLEET_BROKER)."""
+    if broker not in _redis:
+        _redis[broker] = redis.Redis.from_url(broker)
+    return _redis[broker]
 
 
 def service() -> ServiceConfig:
@@ -114,9 +114,9 @@ def service() -> ServiceConfig:
 
 
 @contextmanager
-def pipeline_state(key: str, create: PipelineState | None = None) -> Iterator[PipelineState]:
+def pipeline_state(key: str, create: PipelineState | None = None, broker: str = BROKER) -> Iterator[PipelineState]:
     """The pipeline's state, locked while inside and saved after."""
-    r = store()
+    r = store(broker)
     with r.lock(f"fleet:lock:{key}", timeout=120, blocking_timeout=120):
         raw = r.get(f"fleet:state:{key}")
         state = create if raw is None else pickle.loads(raw)
@@ -212,27 +212,33 @@ HANDLER_TASKS = {handler: _handler_task(handler) for handler in HANDLERS}
 
 
 # -- the driver (the test process): the outside world that sends the events -----------------------
-def run_pipeline(key: str, pipeline: Any, timeout: float = 120.0) -> list[str]:
-    """Send each incoming event of ``pipeline`` (a tracer.worker.Pipeline) as GitHub, Copr and
-    Testing Farm would, and wait for every task it leads to; the ids of the tasks that ran."""
+def run_pipeline(broker: str, key: str, pipeline: Any, timeout: float = 120.0) -> list[str]:
+    """Send each incoming event of ``pipeline`` (a tracer.worker.Pipeline) to the fleet on
+    ``broker`` as GitHub, Copr and Testing Farm would, and wait for every task it leads to; the
+    ids of the tasks that ran."""
+    sender = _senders.setdefault(broker, Celery("live_fleet_driver", broker=broker, set_as_current=False))
     replay = ServiceConfig(Credentials.for_replay())  # builds the payloads: never calls GitHub
     initial = PipelineState(pipeline.profile.name, pipeline.knobs)
     ran: list[str] = []
     for step in pipeline.steps():
         if step.handler != PROCESS_MESSAGE:
             continue
-        with pipeline_state(key, create=initial) as state:
+        with pipeline_state(key, create=initial, broker=broker) as state:
             payload = pipeline._incoming(step, state.context(replay))  # noqa: SLF001 - the worker's own payloads
-        root = app.send_task(TASK_NAMES[PROCESS_MESSAGE], kwargs={"event": payload, "pipeline": key}).id
-        ran += wait_for(key, root, timeout)
+        root = sender.send_task(TASK_NAMES[PROCESS_MESSAGE], kwargs={"event": payload, "pipeline": key},
+                                queue="short-running").id
+        ran += wait_for(store(broker), key, root, timeout)
     return ran
 
 
-def wait_for(key: str, root: str, timeout: float) -> list[str]:
+_senders: dict[str, Celery] = {}
+
+
+def wait_for(r: redis.Redis, key: str, root: str, timeout: float) -> list[str]:
     """Wait until ``root`` and every task it sent (and so on) said it is done."""
     outstanding, finished = {root}, []
     while outstanding:
-        item = store().blpop([f"fleet:done:{key}"], timeout=int(timeout))
+        item = r.blpop([f"fleet:done:{key}"], timeout=int(timeout))
         if item is None:
             raise TimeoutError(f"pipeline {key}: tasks {sorted(outstanding)} not done after {timeout:.0f} s")
         notice = json.loads(item[1])

@@ -2,10 +2,11 @@
 
 24 PR pipelines of the reference worker (packit-service at b828c3d7, 1, 2 and 3 chroots, each
 in its own repository) run at once through ``live_fleet`` (the handlers as Celery tasks under
-packit-service's names): one prefork worker (concurrency 2, the long-running queue) in
-prometheus_client's multiprocess mode with its own ``/metrics`` endpoint, and one gevent worker
-(concurrency 16, the short-running queue) pushing each task's increments to an aggregating
-gateway. Prometheus scrapes both. The checks: PromQL totals per handler × category = the sum of
+packit-service's names): one prefork worker (concurrency 2, the long-running queue) and one
+gevent worker (concurrency 16, the short-running queue), one in prometheus_client's
+multiprocess mode with its own ``/metrics`` endpoint, the other pushing each task's increments
+to an aggregating gateway, both ways round (two fleets); Prometheus scrapes the endpoint and the
+gateway. The checks: PromQL totals per handler × category = the sum of
 the per-task traces = the loopback server's own log; every task's calls are its own pipeline's
 (0 misattributed); each pipeline's calls = a single-process run of its scenario; and
 ``drift --prometheus`` prints what ``drift`` prints on recorded runs of the same scenarios.
@@ -82,34 +83,39 @@ def _settled(read_tasks: Any, expected: int, timeout: float = 60.0) -> None:
     raise TimeoutError(f"the workers' metrics count {read_tasks()} tasks, {expected} ran")
 
 
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
+#: which worker Prometheus scrapes (multiprocess endpoint) and which pushes to the gateway
+WAYS_OUT = {"prefork-scraped": ("long", "short"), "gevent-scraped": ("short", "long")}
+
+
+@pytest.fixture(scope="module", params=list(WAYS_OUT))
+def fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("fleet")
     world, pipelines = _fleet_worlds(tmp)
+    scraped, pushing = WAYS_OUT[request.param]
     with FakeGitHub(world) as hub, RedisServer(tmp / "redis") as redis_server, AggregatingGateway() as gateway:
         token = hub.issue_token(BOT_LOGIN)
         endpoint = free_port()
         common = {"FLEET_BROKER": redis_server.url, "FLEET_API_URL": hub.url, "FLEET_TOKEN": token,
                   "FLEET_PROFILE": PROFILE, "FLEET_PER_REPOSITORY": "1"}
-        prefork = CeleryWorker("long", tmp / "long", {
-            **common, "FLEET_METRICS": f"multiprocess:{endpoint}", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "mp"),
-            "FLEET_TRACE_DIR": str(tmp / "traces-long")}, pool="prefork", concurrency=2)
+        ways = {
+            scraped: {"FLEET_METRICS": f"multiprocess:{endpoint}", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "mp")},
+            pushing: {"FLEET_METRICS": f"push:{gateway.url}", "FLEET_JOB": pushing},
+        }
+        prefork = CeleryWorker("long", tmp / "long", {**common, **ways["long"], "FLEET_TRACE_DIR": str(tmp / "traces-long")},
+                               pool="prefork", concurrency=2)
         prefork.args += ["-Q", "long-running"]
-        gevent = CeleryWorker("short", tmp / "short", {
-            **common, "FLEET_METRICS": f"push:{gateway.url}", "FLEET_JOB": "short",
-            "FLEET_TRACE_DIR": str(tmp / "traces-short")}, pool="gevent", concurrency=16)
+        gevent = CeleryWorker("short", tmp / "short", {**common, **ways["short"], "FLEET_TRACE_DIR": str(tmp / "traces-short")},
+                              pool="gevent", concurrency=16)
         gevent.args += ["-Q", "short-running"]
-        targets = {"long": f"127.0.0.1:{endpoint}", "gateway": f"127.0.0.1:{gateway.port}"}
+        targets = {scraped: f"127.0.0.1:{endpoint}", "gateway": f"127.0.0.1:{gateway.port}"}
         with prefork, gevent, PrometheusServer(tmp / "prometheus", targets) as prometheus:
             import live_fleet
-
-            live_fleet.app.conf.broker_url = redis_server.url
             ran: dict[str, list[str]] = {}
             errors: list[BaseException] = []
 
             def drive(key: str, pipeline: Pipeline) -> None:
                 try:
-                    ran[key] = live_fleet.run_pipeline(key, pipeline)
+                    ran[key] = live_fleet.run_pipeline(redis_server.url, key, pipeline)
                 except BaseException as exc:  # noqa: BLE001 - reported below
                     errors.append(exc)
 
@@ -126,7 +132,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Any:
             tasks = sum(len(ids) for ids in ran.values())
             _settled(lambda: _tasks_exported(gateway, endpoint), tasks)
             settled_at = time.time()
-            prometheus.scraped_after(settled_at, ["long", "gateway"])
+            prometheus.scraped_after(settled_at, [scraped, "gateway"])
             yield {
                 "tmp": tmp, "hub": hub, "prometheus": prometheus, "gateway": gateway, "pipelines": pipelines,
                 "ran": ran, "tasks": tasks, "wall": wall, "endpoint": endpoint,
