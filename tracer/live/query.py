@@ -123,7 +123,7 @@ def fleet_measurements(url: str, *, profile: str = "HEAD", window: str | None = 
                 ))
         knobs = Knobs.from_mapping({"chroots": int(chroots)}).resolved(prof)
         out.append(Measurement(
-            name=f"fleet, {chroots} chroots ({per_pr:g} PRs{', last ' + window if window else ''})",
+            name=f"fleet, {chroots} chroot{'' if chroots == '1' else 's'} ({per_pr:g} PRs{', last ' + window if window else ''})",
             source=server.url, profile=prof.name, knobs=knobs.as_dict(),
             model=model_parameters(prof, knobs), trace=Trace(calls),
         ))
