@@ -179,28 +179,54 @@ class BudgetResult:
 class BudgetBlock:
     """``with BudgetBlock(budget) as trace:`` traces the block and raises :class:`BudgetExceeded` on exit.
 
-    The yielded :class:`Trace` fills while the block runs and holds all its calls afterwards.
-    An exception raised inside the block passes through unchecked.
+    The yielded :class:`Trace` fills while the block runs and holds all its calls afterwards
+    (the other hosts' included). An exception raised inside the block passes through unchecked.
     """
 
     def __init__(self, *budgets: Budget, where: str | None = None) -> None:
         self.budgets = budgets
         self.where = where
-        self.trace = Trace()
+        self.trace = _FillingTrace()
         self._tracer: Tracer | None = None
 
     def __enter__(self) -> Trace:
-        self._tracer = Tracer().__enter__()
-        self.trace.calls = self._tracer.calls  # live view while the block runs
+        self._tracer = self.trace.tracer = Tracer().__enter__()
         return self.trace
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         tracer, self._tracer = self._tracer, None
         if tracer is not None:
             tracer.__exit__(None, None, None)
-            self.trace.calls = tracer.trace().calls
+            self.trace.settle()
         if exc_type is None:
             check_all(self.trace, self.budgets, self.where)
+
+
+class _FillingTrace(Trace):
+    """A trace read from its tracer while the tracer runs, fixed once it stopped."""
+
+    tracer: Tracer | None = None
+
+    def __init__(self) -> None:
+        self._own: tuple[list[Call], list[Call]] = ([], [])
+
+    def _now(self) -> tuple[list[Call], list[Call]]:
+        if self.tracer is not None:
+            now = self.tracer.trace()
+            self._own = (now.calls, now.elsewhere)
+        return self._own
+
+    def settle(self) -> None:
+        self._now()
+        self.tracer = None
+
+    @property  # type: ignore[override]
+    def calls(self) -> list[Call]:
+        return self._now()[0]
+
+    @property  # type: ignore[override]
+    def elsewhere(self) -> list[Call]:
+        return self._now()[1]
 
 
 def check_all(trace: Trace, budgets: tuple[Budget, ...] | list[Budget], where: str | None = None) -> None:

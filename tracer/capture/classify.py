@@ -126,12 +126,18 @@ class Classifier:
     def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[str, str | None, str, bool]:
         """(category, call site, route template, charged by rule) of one GitHub request."""
         site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
+        category, route, charged = self.classify_at(method, url, site_category)
+        return category, site, route, charged
+
+    def classify_at(self, method: str, url: str, site_category: str | None) -> tuple[str, str, bool]:
+        """(category, route template, charged by rule) of a GitHub request whose call site's
+        category (from :meth:`call_site`) is ``site_category``."""
         rule, route = self._routes.get((method, url)) or self._route(method, url)
         if rule is None:
-            return site_category or OTHER, site, route, True
+            return site_category or OTHER, route, True
         if rule.final:
-            return rule.category or OTHER, site, route, rule.charged
-        return site_category or rule.category or OTHER, site, route, rule.charged
+            return rule.category or OTHER, route, rule.charged
+        return site_category or rule.category or OTHER, route, rule.charged
 
 
 def _path(url: str) -> str:

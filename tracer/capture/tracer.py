@@ -63,10 +63,8 @@ _RATELIMIT_KEYS = tuple((name, f"x-ratelimit-{name}") for name in _RATELIMIT_HEA
 def _ratelimit(headers: Any) -> dict[str, str]:
     found = {}
     for name, header in _RATELIMIT_KEYS:
-        try:
+        if header in headers:  # a miss costs no KeyError
             found[name] = headers[header]
-        except KeyError:
-            pass
     return found
 
 
@@ -81,7 +79,15 @@ class Tracer:
     ``hosts``, e.g. ``"github.example.com/api/v3"``) are classified and may be charged; calls
     to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
     ogr's retry back-offs in every thread while the tracer is active.
+
+    While a call is made only what dies with it is taken: its call site (the stack) and its
+    handler scope; the rest of each :class:`Call` (route, category, charge, host, credentials
+    kind, rate-limit headers) is worked out when the calls are first read (``calls``,
+    :meth:`trace`). A subclass that must see each Call as it is made sets ``eager = True``.
     """
+
+    #: build each Call in the calling thread as the call finishes (else when first read)
+    eager = False
 
     def __init__(
         self,
@@ -96,7 +102,8 @@ class Tracer:
         base = self.classifier.rules.hosts
         self.hosts = hosts if isinstance(hosts, Hosts) else base.with_github(hosts or (), "Tracer(hosts=...)")
         self.skip_sleeps = skip_sleeps
-        self.calls: list[Call] = []
+        self._calls: list[Call] = []
+        self._pending: list[tuple[patches.LogicalCall, Any, str | None, str | None]] = []
         self._seq = itertools.count(1)
         self._logical = itertools.count(1)
         self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
@@ -116,23 +123,43 @@ class Tracer:
         if stack is not None:
             stack.close()
 
+    @property
+    def calls(self) -> list[Call]:
+        """The calls recorded so far (the list the tracer appends to)."""
+        if self._pending:
+            with self._lock:
+                self._build()
+        return self._calls
+
+    @calls.setter
+    def calls(self, value: list[Call]) -> None:
+        self._calls = value
+
     def _record(self, call: patches.LogicalCall) -> None:
-        scope = current_scope()
-        host = host_of(call.url)
-        github = self.hosts.is_github(call.url, host)
-        if github:
-            category, site, route, rule_charged = self.classifier.classify(call.method, call.url, call.frame)
-        else:
-            _, site = self.classifier.call_site(call.frame)
-            category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
-        auth, auth_id = auth_of(call.headers)
-        attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
+        site_category, site = self.classifier.call_site(call.frame)  # the stack dies with the call
+        entry = (call, current_scope(), site_category, site)
         with self._lock:
+            self._pending.append(entry)
+            if self.eager:
+                self._build()
+
+    def _build(self) -> None:
+        """Turn the pending logical calls into Calls, in the order they finished (lock held)."""
+        pending, self._pending = self._pending, []
+        for call, scope, site_category, site in pending:
+            host = host_of(call.url)
+            github = self.hosts.is_github(call.url, host)
+            if github:
+                category, route, rule_charged = self.classifier.classify_at(call.method, call.url, site_category)
+            else:
+                category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
+            auth, auth_id = auth_of(call.headers)
+            attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
             logical = next(self._logical)
             invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
             for number, attempt in enumerate(attempts, 1):
                 status = attempt.status
-                self.calls.append(
+                self._calls.append(
                     Call(
                         seq=next(self._seq),
                         method=call.method,
@@ -163,8 +190,10 @@ class Tracer:
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""
         with self._lock:
-            return Trace(list(self.calls))
+            self._build()
+            return Trace(list(self._calls))
 
     def clear(self) -> None:
         with self._lock:
-            self.calls.clear()
+            self._pending.clear()
+            self._calls.clear()
