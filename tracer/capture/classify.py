@@ -49,19 +49,22 @@ def path_template(path: str) -> str:
 class Classifier:
     """Turns (stack, method, url) into (category, call site, route rule).
 
-    Frames are looked up by code object in a cache, so the cost per call is a
-    walk over the stack with one dict look-up per frame.
+    Frames are looked up by their code object's ``id`` in a cache, so the cost per call is a
+    walk over the stack with one dict look-up per frame. (Not by the code object itself: a code
+    object's hash is not cached and covers its constants, nested code included, so a module's
+    ``<module>`` frame at the bottom of every stack would cost a microsecond a call. The cache
+    keeps each code object alive, so its ``id`` is never reused for another.)
     """
 
     def __init__(self, rules: Rules | None = None) -> None:
         self.rules = rules or Rules.default()
-        self._frames: dict[CodeType, tuple[str, int, str | None]] = {}
+        self._frames: dict[int, tuple[str, int, str | None, CodeType]] = {}
         self._routes: dict[tuple[str, str], tuple[RouteRule | None, str]] = {}
 
     # -- call sites ---------------------------------------------------------
-    def _frame_info(self, frame: FrameType) -> tuple[str, int, str | None]:
+    def _frame_info(self, frame: FrameType) -> tuple[str, int, str | None, CodeType]:
         code = frame.f_code
-        info = self._frames.get(code)
+        info = self._frames.get(id(code))
         if info is None:
             module = frame.f_globals.get("__name__") or "?"
             key = f"{module}.{code.co_qualname}"
@@ -77,7 +80,7 @@ class Classifier:
                     if fnmatchcase(key, rule.function):
                         category, kind = rule.category, _RULE
                         break
-            info = self._frames[code] = (key, kind, category)
+            info = self._frames[id(code)] = (key, kind, category, code)
         return info
 
     def call_site(self, frame: FrameType | None) -> tuple[str | None, str | None]:
@@ -87,7 +90,7 @@ class Classifier:
         for _ in range(_MAX_DEPTH):
             if frame is None:
                 break
-            info = get(frame.f_code)
+            info = get(id(frame.f_code))
             if info is None:
                 info = self._frame_info(frame)
             kind = info[1]
