@@ -21,7 +21,7 @@ import requests
 
 try:
     import celery
-    import prometheus_client
+    import prometheus_client  # noqa: F401 - fail loudly when the test extra is missing
 except ImportError as exc:  # never a silent skip: .ci/run installs the test extra
     raise ImportError(f"{exc.name} is missing: pip install -e '.[test]'") from None
 from celery.contrib.testing.worker import start_worker
