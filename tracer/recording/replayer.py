@@ -122,12 +122,10 @@ class Replayer:
 
     def __init__(self) -> None:
         self.current: CassetteAnswers | None = None
-        self.stray: list[str] = []
 
     def _respond(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
         current = self.current
         if current is None:
-            self.stray.append(f"{method} {pool.scheme}://{pool.host}{url}")
             raise NoRecordedAnswer(f"no cassette is in use for {method} {pool.scheme}://{pool.host}{url}")
         return current.answer(pool, method, url, headers, body)
 

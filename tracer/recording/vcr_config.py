@@ -1,10 +1,11 @@
-"""The vcrpy set-up api-tracer records and replays with.
+"""The vcrpy set-up api-tracer records with (replay: :mod:`tracer.recording.replayer`).
 
-- cassettes are plain vcrpy (version 1 YAML) with ``https://api.github.com/…`` URIs,
-  whatever server answered the recording (a loopback GitHub's address is rewritten);
+- cassettes are plain vcrpy (version 1, YAML or vcrpy's JSON) with ``https://api.github.com/…``
+  URIs, whatever server answered the recording (a loopback GitHub's address is rewritten);
 - secrets are scrubbed before anything is written (:mod:`tracer.recording.secrets`);
 - files are written atomically: a killed recording leaves a whole cassette or none;
-- replay matches ``?page=1`` and no query alike (:mod:`tracer.recording.matchers`).
+- they replay with plain vcrpy too, ``?page=1`` and no query matched alike
+  (:mod:`tracer.recording.matchers`).
 """
 
 from __future__ import annotations
@@ -80,12 +81,5 @@ def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str
         decode_compressed_response=True,
         serializer=serializer,
     )
-    v.register_persister(AtomicPersister)
-    return configure(v)
-
-
-def replaying_vcr() -> vcr.VCR:
-    """A VCR that only plays back: a request not in the cassette raises."""
-    v = vcr.VCR(record_mode="none", match_on=MATCH_ON, before_record_request=scrub_request)
     v.register_persister(AtomicPersister)
     return configure(v)
