@@ -26,7 +26,7 @@ from tracer.capture.call import AUTH
 
 
 def header(headers: Any, name: str) -> Any:
-    """A response header from a case-insensitive mapping or a plain (cassette) dict; a list's first value."""
+    """A header (any case) from a case-insensitive mapping or a plain cassette dict; a list's first value."""
     if not headers:
         return None
     try:

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from tracer.errors import DataError
 
 DEFAULT_GITHUB_HOSTS: tuple[str, ...] = ("api.github.com",)
-_DEFAULT_PORTS = {"https": 443, "http": 80}
+#: each scheme's port, left out of a URL that uses it
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def host_of(url: str) -> str:
@@ -40,7 +41,7 @@ def _host_of(url: str) -> str:
         port = parts.port
     except ValueError:
         port = None
-    if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) != port:
+    if port is not None and DEFAULT_PORTS.get(parts.scheme.lower()) != port:
         host = f"{host}:{port}"
     if len(_HOSTS) < 1024 and "@" not in parts.netloc:
         _HOSTS[url[: url.find("/", 8) + 1 or None]] = host

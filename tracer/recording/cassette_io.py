@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import yaml
 
+from tracer.capture.charging import header
 from tracer.datafile import one_line, read_text, read_yaml
 from tracer.errors import DataError
 
@@ -113,7 +114,7 @@ def check_interaction(interaction: Any, where: str) -> None:
     text = body["string"]
     if not isinstance(text, (str, bytes)):
         raise DataError(f"{where}: response.body.string must be text or bytes, got {type(text).__name__}")
-    if text and _is_json(headers) and not _header(headers, "content-encoding"):
+    if text and _is_json(headers) and not header(headers, "content-encoding"):
         try:
             json.loads(text)
         except (ValueError, RecursionError):
@@ -131,13 +132,6 @@ def _check_headers(headers: Any, where: str) -> None:
             raise DataError(f"{where}: {str(name)[:60]!r} must map a name to text or a list of texts")
 
 
-def _header(headers: dict[str, Any], name: str) -> Any:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value[0] if isinstance(value, list) and value else value
-    return None
-
-
 def _load_json(path: Path) -> Any:
     try:
         return json.loads(read_text(path))
@@ -146,7 +140,7 @@ def _load_json(path: Path) -> Any:
 
 
 def _is_json(headers: dict[str, Any]) -> bool:
-    kind = _header(headers, "content-type")
+    kind = header(headers, "content-type")
     return isinstance(kind, str) and "json" in kind.split(";")[0].lower()
 
 

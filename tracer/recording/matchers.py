@@ -7,13 +7,13 @@ from typing import Any
 from vcr.request import Request
 
 #: query parameters a client may add with their default value (PyGithub 2.x adds ?page=1)
-_DEFAULT_QUERY = {("page", "1")}
+DEFAULT_QUERY = frozenset({("page", "1")})
 
 
 def github_query(r1: Request, r2: Request) -> None:
     """Like vcrpy's ``query`` matcher, but ``page=1`` counts as absent."""
-    q1 = sorted(set(r1.query) - _DEFAULT_QUERY)
-    q2 = sorted(set(r2.query) - _DEFAULT_QUERY)
+    q1 = sorted(set(r1.query) - DEFAULT_QUERY)
+    q2 = sorted(set(r2.query) - DEFAULT_QUERY)
     assert q1 == q2, f"{q1} != {q2}"
 
 

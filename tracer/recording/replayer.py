@@ -28,11 +28,10 @@ from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
 from tracer.capture import patches
+from tracer.capture.hosts import DEFAULT_PORTS
 from tracer.recording.cassette_io import load_cassette
+from tracer.recording.matchers import DEFAULT_QUERY
 
-#: query parameters a client may add with their default value (as matchers.github_query)
-_DEFAULT_QUERY = frozenset({("page", "1")})
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Key = tuple[str, str, str, int, str, tuple[tuple[str, str], ...]]
 
@@ -45,8 +44,8 @@ def match_key(method: str, url: str) -> Key:
     """What two requests must share to be answered alike (api-tracer's vcrpy ``MATCH_ON``)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    query = tuple(sorted(set(parse_qsl(parts.query, keep_blank_values=True)) - _DEFAULT_QUERY))
+    port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    query = tuple(sorted(set(parse_qsl(parts.query, keep_blank_values=True)) - DEFAULT_QUERY))
     return (method.upper(), scheme, (parts.hostname or "").lower(), port, parts.path, query)
 
 
@@ -79,7 +78,7 @@ class CassetteAnswers:
 
     def answer(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
         """The next recorded answer to this request, as the transport would have returned it."""
-        port = "" if pool.port in (None, _DEFAULT_PORTS.get(pool.scheme)) else f":{pool.port}"
+        port = "" if pool.port in (None, DEFAULT_PORTS.get(pool.scheme)) else f":{pool.port}"
         full = f"{pool.scheme}://{pool.host}{port}{url}"
         with self._lock:
             queue = self._queues.get(match_key(method, full))

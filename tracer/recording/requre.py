@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tracer.capture.hosts import DEFAULT_PORTS
 from tracer.errors import DataError
 from tracer.recording.cassette_io import CASSETTE_FORMAT_VERSION, load_yaml, write_cassette_atomic
 from tracer.recording.retries import RETRIES, attempts_of
@@ -36,7 +37,6 @@ SUPPORTED_DATA_TYPES = (1,)
 SUPPORTED_KEY_STRATEGIES = ("StorageKeysInspectSimple",)
 #: headers that describe the transfer, not the body we store; Content-Length is recomputed
 DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def load_requre(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -139,7 +139,7 @@ def normalise_uri(url: str) -> str:
         port = parts.port
     except ValueError:
         port = None
-    if port is not None and _DEFAULT_PORTS.get(parts.scheme.lower()) == port:
+    if port is not None and DEFAULT_PORTS.get(parts.scheme.lower()) == port:
         host = parts.netloc.rsplit(":", 1)[0]
         parts = parts._replace(netloc=host)
     return scrub_uri(urlunsplit(parts))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from tracer.capture.charging import header
 from tracer.errors import DataError
 
 #: what a secret is replaced with (a string stays a string)
@@ -177,14 +178,14 @@ def scrub_request(request: Any) -> Any:
     """vcrpy ``before_record_request`` hook; returns a scrubbed copy of a ``vcr.request.Request``."""
     request = copy.deepcopy(request)
     headers = request.headers
-    authorization = _header_value(headers, "authorization")
+    authorization = header(headers, "authorization")
     query_names = {name.lower() for name, _ in parse_qsl(urlsplit(request.uri).query, True)}
     if authorization is not None:
         kind = auth_kind(authorization)
     elif query_names & set(SECRET_QUERY_PARAMS):
         kind = "token"
     else:  # keep what an earlier pass recorded (the hook also runs on replayed requests)
-        kind = _header_value(headers, AUTH_KIND_HEADER) or "none"
+        kind = header(headers, AUTH_KIND_HEADER) or "none"
     for name in list(headers):
         if name.lower() in SECRET_REQUEST_HEADERS:
             del headers[name]
@@ -292,13 +293,6 @@ def _scrub_header_value(value: Any) -> Any:
     if isinstance(value, str):
         return scrub_text(value)
     return value
-
-
-def _header_value(headers: Any, name: str) -> Any:
-    for key in list(headers):
-        if key.lower() == name.lower():
-            return _first(headers[key])
-    return None
 
 
 def _find_ci(headers: dict[str, Any], name: str) -> str | None:
