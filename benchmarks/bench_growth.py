@@ -3,7 +3,7 @@
     python benchmarks/bench_growth.py [--chroots 1 6 24] [--runs 13 50] [--repeat 3]
 
 - A run of packit-service@b828c3d7 is recorded on the loopback GitHub at each --chroots; each is
-  replayed (``tracer.runs.replay``) --repeat times: median milliseconds per request.
+  replayed (``tracer.packit.runs.replay``) --repeat times: median milliseconds per request.
 - --runs copies of the shipped runs (cycled, call records kept) in one folder:
   ``api-tracer drift FOLDER --summary`` in a fresh process, median milliseconds per run.
 Linear growth shows as a cost per unit that stays about the same.
@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from tracer.recording.manifest import find_runs
-from tracer.runs import record_on_loopback, replay
+from tracer.packit.runs import record_on_loopback, replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import median_time  # noqa: E402

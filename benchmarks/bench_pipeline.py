@@ -19,8 +19,8 @@ import warnings
 
 import requests
 
-from tracer.loopback import FakeGitHub, World
-from tracer.worker import Credentials, Knobs, load_profile, run_traced, scenario_world
+from tracer.packit.loopback import FakeGitHub, World
+from tracer.packit.worker import Credentials, Knobs, load_profile, run_traced, scenario_world
 
 GOAL_S = 2.0
 

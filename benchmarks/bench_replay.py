@@ -4,7 +4,7 @@
 
 RUN defaults to cassettes/c-6ch (bc1f66bb, 6 chroots). Medians of --repeat rounds, all
 measured in this one process, interleaved:
-- **api-tracer**: ``tracer.runs.replay`` (the tracer on, every call classified, completeness
+- **api-tracer**: ``tracer.packit.runs.replay`` (the tracer on, every call classified, completeness
   checked, network blocked, throttle skipped);
 - **plain vcrpy + ogr** (the anchor): the same worker, the same cassettes, a plain
   ``vcr.VCR(record_mode="none")`` (with api-tracer's ``?page=1`` matcher, which it needs to match
@@ -32,8 +32,8 @@ from tracer.capture import block_network, no_throttle
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest
 from tracer.recording.matchers import MATCH_ON, configure
-from tracer.runs import _replay_key, replay, run_profile
-from tracer.worker import Credentials, Knobs, Pipeline
+from tracer.packit.runs import _replay_key, replay, run_profile
+from tracer.packit.worker import Credentials, Knobs, Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL = 0.8

@@ -3,7 +3,7 @@
     python benchmarks/bench_whatif.py [--profile HEAD] [--chroots 3] [--rounds 3]
 
 Measures, in one run: the command as a user runs it (a fresh process, medians of ``--rounds``);
-the same in-process (``tracer.whatif.whatif``, no interpreter start-up); and the anchor: the
+the same in-process (``tracer.packit.whatif.whatif``, no interpreter start-up); and the anchor: the
 same variants recorded one by one with ``api-tracer record`` (one process each, the knob flags
 of each variant) and compared with ``api-tracer drift DIR --summary`` — by hand, what whatif
 does in one command. Prints the medians and the ratio. Goal: the command under 30 s.
@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 
 from tracer.recording.runs import KNOB_FLAGS
-from tracer.whatif import whatif
+from tracer.packit.whatif import whatif
 
 GOAL_S = 30.0
 

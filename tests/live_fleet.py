@@ -1,7 +1,7 @@
 """The reference worker as a Celery app under packit-service's task names (the fleet tests).
 
 ``celery -A live_fleet worker`` (tests/ on the path) runs the reference worker's handlers
-(``tracer.worker``) as Celery tasks named as packit-service names them (the label table's
+(``tracer.packit.worker``) as Celery tasks named as packit-service names them (the label table's
 ``tasks``), with packit-service's kwargs: ``process_message(event=<raw payload>)`` and handler
 tasks ``(event=<event dict>, package_config=<dict>, job_config=<dict>)``. Like packit-service,
 ``process_message`` sends the handler tasks itself, and a Copr build end sends the test
@@ -30,13 +30,13 @@ from celery import Celery
 
 from tracer.capture import no_throttle, redirect_api
 from tracer.live import Labels, instrument_celery
-from tracer.worker import Credentials, ServiceConfig, load_profile
-from tracer.worker.context import Task, WorkerContext
-from tracer.worker.handlers import HANDLERS
-from tracer.worker.models import CoprClient, Database
-from tracer.worker.pipeline import PROCESS_MESSAGE
-from tracer.worker.steve_jobs import SteveJobs
-from tracer.worker.testing_farm import TestingFarmAPI
+from tracer.packit.worker import Credentials, ServiceConfig, load_profile
+from tracer.packit.worker.context import Task, WorkerContext
+from tracer.packit.worker.handlers import HANDLERS
+from tracer.packit.worker.models import CoprClient, Database
+from tracer.packit.worker.pipeline import PROCESS_MESSAGE
+from tracer.packit.worker.steve_jobs import SteveJobs
+from tracer.packit.worker.testing_farm import TestingFarmAPI
 
 BROKER = os.environ.get("FLEET_BROKER", "redis://127.0.0.1:6379/0")
 LABELS = Labels.load("packit-service")
@@ -84,7 +84,7 @@ INSTRUMENTATION = instrument_celery(app, labels=LABELS, metrics=_metrics(), trac
 @dataclass
 class PipelineState:
     profile: str
-    knobs: Any  # tracer.worker.Knobs, resolved
+    knobs: Any  # tracer.packit.worker.Knobs, resolved
     db: Database = field(default_factory=Database)
     copr: CoprClient = field(default_factory=CoprClient)
     testing_farm: TestingFarmAPI = field(default_factory=TestingFarmAPI)
@@ -213,7 +213,7 @@ HANDLER_TASKS = {handler: _handler_task(handler) for handler in HANDLERS}
 
 # -- the driver (the test process): the outside world that sends the events -----------------------
 def run_pipeline(broker: str, key: str, pipeline: Any, timeout: float = 120.0) -> list[str]:
-    """Send each incoming event of ``pipeline`` (a tracer.worker.Pipeline) to the fleet on
+    """Send each incoming event of ``pipeline`` (a tracer.packit.worker.Pipeline) to the fleet on
     ``broker`` as GitHub, Copr and Testing Farm would, and wait for every task it leads to; the
     ids of the tasks that ran."""
     sender = _senders.setdefault(broker, Celery("live_fleet_driver", broker=broker, set_as_current=False))

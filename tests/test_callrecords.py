@@ -14,8 +14,8 @@ from tracer.cli import main
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest
 from tracer.recording.stats import trace_from_cassettes
-from tracer import runs
-from tracer.runs import record_on_loopback, replay
+from tracer.packit import runs
+from tracer.packit.runs import record_on_loopback, replay
 
 SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
 

@@ -28,7 +28,7 @@ from requre.online_replacing import recording_requests
 
 from tracer.capture import Tracer, handler, redirect_api
 from tracer.capture import patches
-from tracer.loopback import FakeGitHub
+from tracer.packit.loopback import FakeGitHub
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.matchers import MATCH_ON, configure
 from tracer.recording.vcr_config import recording_vcr

@@ -13,7 +13,7 @@ from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest
 from tracer.recording.matchers import MATCH_ON, configure
 from tracer.recording.stats import trace_from_cassettes
-from tracer.runs import replay
+from tracer.packit.runs import replay
 
 
 def test_json_cassettes_record_replay_and_count_like_yaml(tmp_path: Path, capsys) -> None:

@@ -10,11 +10,11 @@ import pytest
 
 from worker_runs import HEAD, run
 from tracer.cli import main
-from tracer.drift import Measurement, build_report, render_json, render_text
-from tracer.drift.load import trace_load
-from tracer.model import CEILING_KEYS, MOMENTS, Scenario, both_ceilings, ceilings, model_load, moment_of
-from tracer.runs import model_parameters
-from tracer.worker import load_profile
+from tracer.packit.drift import Measurement, build_report, render_json, render_text
+from tracer.packit.drift.load import trace_load
+from tracer.packit.model import CEILING_KEYS, MOMENTS, Scenario, both_ceilings, ceilings, model_load, moment_of
+from tracer.packit.runs import model_parameters
+from tracer.packit.worker import load_profile
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
@@ -51,7 +51,7 @@ def test_the_model_pipeline_under_every_ceiling() -> None:
 
 
 def test_a_tie_binds_the_first_ceiling_and_nothing_spent_binds_nothing() -> None:
-    from tracer.model import Moment, PipelineLoad
+    from tracer.packit.model import Moment, PipelineLoad
 
     # 100 charged calls and 10 content-generating ones: 50 PRs/h both ways; primary comes first
     tie = PipelineLoad(requests=100, charged=100, moments=(Moment("m", 1, 10, 10, {"GET /x": 90, "POST /y": 50}),))

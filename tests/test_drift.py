@@ -1,4 +1,4 @@
-"""tracer.drift: model against measurement, explanations, fit, verdict and rendering.
+"""tracer.packit.drift: model against measurement, explanations, fit, verdict and rendering.
 
 Measurements are trace JSON documents built here: either straight from the model's per-event
 vectors (so the counts equal the model by construction), or step by step from the table of
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tracer.capture import Call, Trace
-from tracer.drift import (
+from tracer.packit.drift import (
     Measurement,
     build_report,
     compare,
@@ -29,7 +29,7 @@ from tracer.drift import (
     within,
 )
 from tracer.errors import DataError, UsageError
-from tracer.model import EVENTS, Scenario, grand_total, per_event, totals
+from tracer.packit.model import EVENTS, Scenario, grand_total, per_event, totals
 
 REPO = "/repos/{owner}/{repo}"
 #: a plausible endpoint for each model category (what the category's ogr call requests)
@@ -381,7 +381,7 @@ def test_fit_line_exact_and_least_squares() -> None:
 
 
 def model_line(**params: Any) -> str:
-    """The model's own a + b·N, from tracer.model at two chroot counts."""
+    """The model's own a + b·N, from tracer.packit.model at two chroot counts."""
     s1, s2 = Scenario(**{**params, "chroots": 1}), Scenario(**{**params, "chroots": 2})
     b = grand_total(s2) - grand_total(s1)
     return format_line(grand_total(s1) - b, b)
@@ -459,7 +459,7 @@ def test_github_format_is_markdown() -> None:
 
 def test_chart_is_written(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from tracer.drift.chart import write_drift_chart
+    from tracer.packit.drift.chart import write_drift_chart
 
     report = build_report([measurement(worker_at_c(3).trace(), "c3")])
     path = write_drift_chart(report, tmp_path / "drift.png")
@@ -476,7 +476,7 @@ def test_drift_imports_only_model_capture_charts_and_leaves() -> None:
     import ast
 
     # the leaves errors and datafile (one-line errors, YAML reading) are open to every room
-    allowed = ("tracer.model", "tracer.capture", "tracer.charts", "tracer.errors", "tracer.datafile", "tracer.drift")
+    allowed = ("tracer.packit.model", "tracer.capture", "tracer.packit.charts", "tracer.errors", "tracer.datafile", "tracer.packit.drift")
     for path in Path(__file__).resolve().parents[1].joinpath("tracer", "drift").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \

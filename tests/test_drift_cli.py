@@ -11,7 +11,7 @@ import pytest
 
 from test_drift import PUBLISHED, REPO, model_trace, worker_at_c, write_trace
 from tracer.capture import Trace
-from tracer.model import Scenario, grand_total
+from tracer.packit.model import Scenario, grand_total
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,12 +22,12 @@ from tracer.capture import Rules, Tracer, handler
 from tracer.capture.hosts import Hosts, host_of, parse_host
 from tracer.cli import main
 from tracer.errors import DataError
-from tracer.loopback import FakeGitHub, World
+from tracer.packit.loopback import FakeGitHub, World
 from tracer.recording.stats import trace_from_cassettes
-from tracer.runs import model_parameters
-from tracer.worker import Credentials, load_profile
-from tracer.worker.pipeline import _knobs, run_traced
-from tracer.worker.scenario import scenario_world
+from tracer.packit.runs import model_parameters
+from tracer.packit.worker import Credentials, load_profile
+from tracer.packit.worker.pipeline import _knobs, run_traced
+from tracer.packit.worker.scenario import scenario_world
 
 
 class _FarmHandler(BaseHTTPRequestHandler):

@@ -31,8 +31,8 @@ from prometheus_client import CollectorRegistry
 from tracer.capture import redirect_api
 from tracer.errors import DataError
 from tracer.live import Labels, Metrics, TaskRecord, instrument_celery, uninstrument_celery
-from tracer.loopback import FakeGitHub, World
-from tracer.worker.loopback_run import run_on_loopback
+from tracer.packit.loopback import FakeGitHub, World
+from tracer.packit.worker.loopback_run import run_on_loopback
 
 GH = "https://api.github.com"
 

@@ -35,10 +35,10 @@ except ImportError as exc:  # never a silent skip: .ci/run installs the extras
 from live_servers import AggregatingGateway, CeleryWorker, PrometheusServer, RedisServer, free_port  # noqa: E402
 
 from tracer.capture import Trace  # noqa: E402
-from tracer.loopback import FakeGitHub, World  # noqa: E402
-from tracer.runs import record_on_loopback  # noqa: E402
-from tracer.worker import Knobs, Pipeline, load_profile, scenario_world  # noqa: E402
-from tracer.worker.loopback_run import BOT_LOGIN, run_on_loopback  # noqa: E402
+from tracer.packit.loopback import FakeGitHub, World  # noqa: E402
+from tracer.packit.runs import record_on_loopback  # noqa: E402
+from tracer.packit.worker import Knobs, Pipeline, load_profile, scenario_world  # noqa: E402
+from tracer.packit.worker.loopback_run import BOT_LOGIN, run_on_loopback  # noqa: E402
 
 PROFILE = "packit-service@b828c3d7"
 CHROOTS = (1, 2, 3)

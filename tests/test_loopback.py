@@ -20,8 +20,8 @@ import requests
 import yaml
 
 from tracer.errors import DataError
-from tracer.loopback import Fault, World, generate_app_key, sign_app_jwt, token_identity
-from tracer.loopback.pytest_fixtures import fakehub, make_fakehub  # noqa: F401 - fixtures
+from tracer.packit.loopback import Fault, World, generate_app_key, sign_app_jwt, token_identity
+from tracer.packit.loopback.pytest_fixtures import fakehub, make_fakehub  # noqa: F401 - fixtures
 
 REPO = "packit/hello-world"
 PR1_SHA = "717a8652e8c1891b449e48754412152a8b246a6e"
@@ -371,7 +371,7 @@ def test_app_jwt_with_another_key_or_no_jwt_is_refused(fakehub, session) -> None
 
 
 def test_server_given_only_a_public_key_verifies_with_it(make_fakehub, session) -> None:  # noqa: F811
-    from tracer.loopback import public_key_pem
+    from tracer.packit.loopback import public_key_pem
 
     private = generate_app_key()
     hub = make_fakehub(app_key=public_key_pem(private))
@@ -482,8 +482,8 @@ def test_keep_alive_connections_disable_nagle(fakehub, session) -> None:  # noqa
 
 # -- boundaries and the CLI --------------------------------------------------------------------------
 def test_loopback_imports_nothing_of_capture_worker_or_cli() -> None:
-    code = ("import sys, tracer.loopback, tracer.loopback.pytest_fixtures; "
-            "print([m for m in sys.modules if m.startswith(('tracer.capture', 'tracer.worker', 'tracer.cli'))])")
+    code = ("import sys, tracer.packit.loopback, tracer.packit.loopback.pytest_fixtures; "
+            "print([m for m in sys.modules if m.startswith(('tracer.capture', 'tracer.packit.worker', 'tracer.cli'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

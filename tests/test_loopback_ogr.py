@@ -15,7 +15,7 @@ from ogr.exceptions import OgrException
 from ogr.services.github import GithubService
 
 from tracer.capture import no_throttle, redirect_api
-from tracer.loopback import FakeGitHub, generate_app_key
+from tracer.packit.loopback import FakeGitHub, generate_app_key
 
 REPO = "packit/hello-world"
 PR1_SHA = "717a8652e8c1891b449e48754412152a8b246a6e"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tracer.errors import DataError, UsageError
-from tracer.model import (
+from tracer.packit.model import (
     CATEGORIES,
     CONFIG_FILE_NAMES,
     EVENTS,
@@ -347,13 +347,13 @@ def test_prs_per_hour_rate_limit_argument() -> None:
 
 def test_model_imports_only_the_leaves_of_ours() -> None:
     # errors and datafile (reading limits.yaml) are the leaves every room may import
-    leaves = {"tracer", "tracer.errors", "tracer.datafile"}
-    code = "import sys, tracer.model; print(sorted(m for m in sys.modules if m.startswith('tracer')))"
+    leaves = {"tracer", "tracer.packit", "tracer.errors", "tracer.datafile"}
+    code = "import sys, tracer.packit.model; print(sorted(m for m in sys.modules if m.startswith('tracer')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(ast.literal_eval(out))
-    assert loaded - leaves <= {m for m in loaded if m.startswith("tracer.model")}
-    package = Path(__file__).resolve().parents[1] / "tracer" / "model"
+    assert loaded - leaves <= {m for m in loaded if m.startswith("tracer.packit.model")}
+    package = Path(__file__).resolve().parents[1] / "tracer" / "packit" / "model"
     for source in package.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tracer"):
-                assert node.module in leaves or node.module.startswith("tracer.model"), source
+                assert node.module in leaves or node.module.startswith("tracer.packit.model"), source

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tracer.cli import main
-from tracer.model import EVENTS, per_event, Scenario
+from tracer.packit.model import EVENTS, per_event, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -215,7 +215,7 @@ def test_chart_without_matplotlib_says_how_to_install(tmp_path: Path) -> None:
 
 def test_bar_chart_rejects_series_of_the_wrong_length(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from tracer.charts import write_chart
+    from tracer.packit.charts import write_chart
     from tracer.errors import UsageError
 
     with pytest.raises(UsageError, match="2 values for 3 labels"):

@@ -19,17 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracer.capture import Rules, Trace
-from tracer.drift import load_explanations
-from tracer.drift.measurement import Measurement
+from tracer.packit.drift import load_explanations
+from tracer.packit.drift.measurement import Measurement
 from tracer.errors import DataError
-from tracer.loopback import World
+from tracer.packit.loopback import World
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest
 from tracer.recording.requre import import_requre
 from tracer.recording.secrets import scan_file
 from tracer.recording.stats import trace_from_cassettes
 from tracer.recording.vcr_config import AtomicPersister
-from tracer.worker import load_profile
+from tracer.packit.worker import load_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ROOT / "cassettes" / "c-3ch"
@@ -84,9 +84,9 @@ READERS: dict[str, tuple[Callable[[], Any], str, Callable[[Path], Any]]] = {
     "trace": (_trace, "t.json", Trace.load),
     "trace-for-drift": (_trace, "t.json", Measurement.from_trace_json),
     "rules": (_yaml_file(ROOT / "tracer/capture/rules.yaml"), "r.yaml", lambda p: Rules.load(p)),
-    "world": (_yaml_file(ROOT / "tracer/worker/worlds/packit-pipeline.yaml"), "w.yaml", World.load),
-    "profile": (_yaml_file(ROOT / "tracer/worker/profiles/packit-service@bc1f66bb.yaml"), "p.yaml", load_profile),
-    "explanations": (_yaml_file(ROOT / "tracer/drift/explanations.yaml"), "e.yaml", load_explanations),
+    "world": (_yaml_file(ROOT / "tracer/packit/worker/worlds/packit-pipeline.yaml"), "w.yaml", World.load),
+    "profile": (_yaml_file(ROOT / "tracer/packit/worker/profiles/packit-service@bc1f66bb.yaml"), "p.yaml", load_profile),
+    "explanations": (_yaml_file(ROOT / "tracer/packit/drift/explanations.yaml"), "e.yaml", load_explanations),
     "requre": (_requre, "q.yaml", import_requre),
     "scan": (_cassette, "c.yaml", scan_file),
 }

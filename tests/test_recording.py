@@ -16,7 +16,7 @@ from tracer.cli import main
 from tracer.recording.manifest import Manifest
 from tracer.recording.runs import ReplayMismatch
 from tracer.recording.stats import trace_from_cassettes
-from tracer.runs import record_on_loopback, replay
+from tracer.packit.runs import record_on_loopback, replay
 
 KEY = ("handler", "event", "category", "endpoint", "status", "charged", "auth")
 
@@ -98,10 +98,10 @@ def test_a_request_missing_from_the_cassette_names_handler_request_and_command(r
 
 
 def test_canary_credentials_never_reach_disk(tmp_path):
-    from tracer.loopback import FakeGitHub, World
+    from tracer.packit.loopback import FakeGitHub, World
     from tracer.recording.runs import record_run
-    from tracer.runs import model_parameters
-    from tracer.worker import Credentials, Knobs, Pipeline, load_profile, scenario_world
+    from tracer.packit.runs import model_parameters
+    from tracer.packit.worker import Credentials, Knobs, Pipeline, load_profile, scenario_world
 
     profile = load_profile("HEAD")
     knobs = Knobs(chroots=1, auth="app").resolved(profile)

@@ -14,7 +14,7 @@ from tracer.recording import callrecords
 from tracer.recording.completeness import CassettePlay, differences, summary, table
 from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.runs import IncompleteReplay
-from tracer.runs import replay
+from tracer.packit.runs import replay
 
 SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
 RUN = SHIPPED / "c-3ch"
@@ -143,7 +143,7 @@ def test_a_missing_model_block_is_derived(run_copy) -> None:
 
 
 def test_a_run_recorded_with_a_profile_file_replays_anywhere(tmp_path, capsys) -> None:
-    profile = yaml.safe_load((Path(__file__).resolve().parents[1] / "tracer/worker/profiles/packit-service@b828c3d7.yaml").read_text())
+    profile = yaml.safe_load((Path(__file__).resolve().parents[1] / "tracer/packit/worker/profiles/packit-service@b828c3d7.yaml").read_text())
     profile.update(name="my-fork@0123abcd", aliases=["mine"], commit="0123abcd")
     src = tmp_path / "mine.yaml"
     src.write_text(yaml.safe_dump(profile))

@@ -359,7 +359,7 @@ def refused_recording(tmp_path: Path) -> Path:
     from urllib3.util import Retry
 
     from tracer.capture import redirect_api
-    from tracer.loopback import FakeGitHub
+    from tracer.packit.loopback import FakeGitHub
 
     storage = tmp_path / "Service.test_wrong_auth.yaml"
     with FakeGitHub() as hub, redirect_api(hub.url), recording_requests(storage_file=str(storage)):

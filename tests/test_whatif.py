@@ -13,7 +13,7 @@ import pytest
 from worker_runs import C
 from tracer.cli import main
 from tracer.errors import DataError, UsageError
-from tracer.whatif import get_fixes, parse_fixes, render_text, whatif
+from tracer.packit.whatif import get_fixes, parse_fixes, render_text, whatif
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 

@@ -16,7 +16,7 @@ import pytest
 
 from tracer.capture import current_scope
 from tracer.errors import DataError, TracerError, UsageError
-from tracer.worker import (
+from tracer.packit.worker import (
     EVENTS,
     Credentials,
     Knobs,
@@ -28,8 +28,8 @@ from tracer.worker import (
     run_traced,
     scenario_world,
 )
-from tracer.worker.events import PAYLOADS, copr_message, pr_webhook, tf_notification
-from tracer.worker.loopback_run import LoopbackRun, run_on_loopback
+from tracer.packit.worker.events import PAYLOADS, copr_message, pr_webhook, tf_notification
+from tracer.packit.worker.loopback_run import LoopbackRun, run_on_loopback
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
@@ -189,7 +189,7 @@ def test_steps_are_the_plan_and_every_call_is_in_a_step_scope() -> None:
 
 
 def test_around_hook_wraps_every_step_outside_its_handler_scope(make_fakehub) -> None:
-    from tracer.loopback import World
+    from tracer.packit.loopback import World
 
     knobs = Knobs(chroots=1).resolved(load_profile(C))
     hub = make_fakehub(World.from_dict(scenario_world(knobs)))
@@ -221,7 +221,7 @@ def test_same_requests_in_the_same_order_on_every_run() -> None:
 # -- GitHub App authentication -----------------------------------------------------------------
 @pytest.mark.parametrize(("profile", "objects", "base", "charged"), [(C, 6 + 9, 61, 61), (HEAD, 8 + 11, 47, 38)])
 def test_github_app_mints_a_token_per_project_object(make_fakehub, profile, objects, base, charged) -> None:
-    from tracer.loopback import World, generate_app_key
+    from tracer.packit.loopback import World, generate_app_key
 
     knobs = Knobs(chroots=1, auth="app").resolved(load_profile(profile))
     # A 1024-bit key made now: PyJWT re-reads the PEM for every JWT it signs (about 40 ms with
@@ -294,7 +294,7 @@ def test_unknown_profile_and_bad_profile_files(tmp_path: Path) -> None:
         load_profile("packit-service@deadbeef")
     assert "unknown worker profile" in _one_line(exc) and "packit-service@bc1f66bb" in str(exc.value)
     assert load_profile("C").name == C and load_profile("head").name == HEAD
-    shipped = resources.files("tracer.worker.profiles").joinpath(f"{C}.yaml")
+    shipped = resources.files("tracer.packit.worker.profiles").joinpath(f"{C}.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text(shipped.read_text().replace("config_lookup: probe_each_name", "config_lookup: telepathy"))
     with pytest.raises(DataError) as exc:
@@ -346,7 +346,7 @@ def test_every_knob_reaches_the_cli_the_manifest_flags_and_the_model_mapping(cap
     from tracer.cli import main
     from tracer.cli.record import KNOB_NAMES
     from tracer.recording.runs import KNOB_FLAGS
-    from tracer.runs import KNOB_MODEL_PARAMETERS
+    from tracer.packit.runs import KNOB_MODEL_PARAMETERS
 
     names = Knobs.names()
     assert KNOB_NAMES == names and set(KNOB_FLAGS) == set(names) == set(KNOB_MODEL_PARAMETERS)
@@ -365,7 +365,7 @@ def test_every_knob_reaches_the_cli_the_manifest_flags_and_the_model_mapping(cap
 def test_service_config_admins_must_agree_with_the_knob(tmp_path: Path) -> None:
     import yaml
 
-    from tracer.worker.scenario import world_template
+    from tracer.packit.worker.scenario import world_template
 
     data, _ = world_template()
     data["x-worker"]["service_config"]["admins"].append("alice")
@@ -383,7 +383,7 @@ def test_service_config_admins_must_agree_with_the_knob(tmp_path: Path) -> None:
 
 
 def test_a_bad_notifications_block_is_one_line() -> None:
-    from tracer.worker.packit_config import parse_package_config
+    from tracer.packit.worker.packit_config import parse_package_config
 
     bad = "jobs: []\nnotifications: {pull_request: {successful_build: sometimes}}\n"
     with pytest.raises(DataError) as exc:
@@ -415,7 +415,7 @@ def test_unknown_event_payloads() -> None:
 
 
 def test_events_are_the_real_payloads_substituted() -> None:
-    import tracer.worker.events as events
+    import tracer.packit.worker.events as events
 
     folder = Path(events.__file__).parent
     assert all((folder / name).is_file() for name in PAYLOADS) and (folder / "LICENSE").is_file()
@@ -430,7 +430,7 @@ def test_events_are_the_real_payloads_substituted() -> None:
 
 
 def test_a_repository_config_that_disagrees_with_the_scenario_is_an_error(make_fakehub) -> None:
-    from tracer.loopback import World
+    from tracer.packit.loopback import World
 
     three = Knobs(chroots=3).resolved(load_profile(C))
     hub = make_fakehub(World.from_dict(scenario_world(three)))
@@ -440,7 +440,7 @@ def test_a_repository_config_that_disagrees_with_the_scenario_is_an_error(make_f
 
 
 def test_github_refusing_the_worker_is_one_line(make_fakehub) -> None:
-    from tracer.loopback import World
+    from tracer.packit.loopback import World
 
     knobs = Knobs(chroots=1).resolved(load_profile(C))
     hub = make_fakehub(World.from_dict(scenario_world(knobs)))
@@ -453,7 +453,7 @@ def test_github_refusing_the_worker_is_one_line(make_fakehub) -> None:
 
 
 def test_bad_scenario_world_files(tmp_path: Path) -> None:
-    from tracer.worker.scenario import world_template
+    from tracer.packit.worker.scenario import world_template
 
     data, _ = world_template()
     broken = tmp_path / "world.yaml"

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from tracer.capture import Trace
-from tracer.loopback import World
-from tracer.worker import Credentials, Knobs, load_profile, run_traced, scenario_world
-from tracer.worker.loopback_run import BOT_LOGIN
+from tracer.packit.loopback import World
+from tracer.packit.worker import Credentials, Knobs, load_profile, run_traced, scenario_world
+from tracer.packit.worker.loopback_run import BOT_LOGIN
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
@@ -31,7 +31,7 @@ def run_pipeline(make_fakehub: Callable[..., Any], profile: str, chroots: int) -
     """One traced pipeline against a fresh loopback GitHub holding the scenario's world."""
     prof = load_profile(profile)
     knobs = Knobs.from_mapping({"chroots": chroots}).resolved(prof)
-    hub = make_fakehub(World.from_dict(scenario_world(knobs), source="tracer/worker/worlds (scenario)"))
+    hub = make_fakehub(World.from_dict(scenario_world(knobs), source="tracer/packit/worker/worlds (scenario)"))
     credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
     return run_traced(prof, knobs, api_url=hub.url, credentials=credentials)
 

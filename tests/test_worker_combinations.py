@@ -22,7 +22,7 @@ import yaml
 
 from tracer.cli import main
 from tracer.recording.manifest import Manifest
-from tracer.runs import replay
+from tracer.packit.runs import replay
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

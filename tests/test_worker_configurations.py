@@ -19,8 +19,8 @@ import pytest
 from worker_runs import (
     BRANCH, C, COMMENT, COMMENTS, FILE, HEAD, PERMISSION, PULL, R, RATE_LIMIT, delta, nonzero, run,
 )
-from tracer.worker import Credentials, Pipeline
-from tracer.worker.events import TF_INSTALLABILITY_TEST_URL
+from tracer.packit.worker import Credentials, Pipeline
+from tracer.packit.worker.events import TF_INSTALLABILITY_TEST_URL
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
@@ -59,8 +59,8 @@ def test_no_fmf_at_head_builds_a_checker_project_per_question(n: int) -> None:
 @ERAS
 def test_no_fmf_submits_installability_tests_and_the_pipeline_carries_on(profile: str, make_fakehub) -> None:
     from tracer.capture import Tracer, no_throttle, redirect_api
-    from tracer.loopback import World
-    from tracer.worker import scenario_world
+    from tracer.packit.loopback import World
+    from tracer.packit.worker import scenario_world
 
     pipeline = Pipeline(profile, {"chroots": 2, "fmf": False})
     hub = make_fakehub(World.from_dict(scenario_world(pipeline.knobs)))
@@ -195,9 +195,9 @@ def test_the_webhook_action_changes_no_call(profile: str, n: int, action: str) -
     ({"permission": "read"}, PR, "reads the PR to see whether the sender is its author"),
 ])
 def test_drift_explains_each_configuration(knobs: dict, event: str, words: str) -> None:
-    from tracer.drift import Measurement, build_report
-    from tracer.runs import model_parameters
-    from tracer.worker import load_profile
+    from tracer.packit.drift import Measurement, build_report
+    from tracer.packit.runs import model_parameters
+    from tracer.packit.worker import load_profile
 
     loop = run(HEAD, 1, **knobs)
     measurement = Measurement(name="run", source="test", profile=HEAD, knobs=loop.knobs.as_dict(),

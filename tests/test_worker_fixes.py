@@ -21,8 +21,8 @@ import pytest
 from worker_runs import (
     ACCESS_TOKEN, BRANCH, C, HEAD, INSTALLATION, R, RATE_LIMIT, charged_delta, delta, nonzero, run,
 )
-from tracer.worker import Knobs, load_profile
-from tracer.worker.handlers import RATE_LIMIT_KNOWN_HIGH
+from tracer.packit.worker import Knobs, load_profile
+from tracer.packit.worker.handlers import RATE_LIMIT_KNOWN_HIGH
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
 
@@ -132,8 +132,8 @@ def test_skip_rate_limit_changes_nothing_at_c_and_saves_tokens_at_head() -> None
 def test_a_low_remaining_is_not_skipped(make_fakehub) -> None:
     # A worker that last saw fewer than 1,000 requests left asks every time, as today.
     from tracer.capture import Tracer, no_throttle, redirect_api
-    from tracer.loopback import World
-    from tracer.worker import Credentials, Pipeline, scenario_world
+    from tracer.packit.loopback import World
+    from tracer.packit.worker import Credentials, Pipeline, scenario_world
 
     pipeline = Pipeline(HEAD, {"chroots": 1, "skip_rate_limit": True})
     world = scenario_world(pipeline.knobs)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from tracer.worker import CONFIG_FILE_NAMES
-from tracer.worker.loopback_run import LoopbackRun, run_on_loopback
+from tracer.packit.worker import CONFIG_FILE_NAMES
+from tracer.packit.worker.loopback_run import LoopbackRun, run_on_loopback
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tracer.loopback import generate_app_key
-from tracer.worker.loopback_run import LoopbackRun, run_on_loopback
+from tracer.packit.loopback import generate_app_key
+from tracer.packit.worker.loopback_run import LoopbackRun, run_on_loopback
 
 C, HEAD = "packit-service@bc1f66bb", "packit-service@b828c3d7"
 R = "GET /repos/{owner}/{repo}"

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from tracer.cli._paths import output_file
-from tracer.drift import build_report, load_explanations, render_json, render_text, select_runs
-from tracer.measurements import load_measurements
-from tracer.drift.verdict import check_tolerance
+from tracer.packit.drift import build_report, load_explanations, render_json, render_text, select_runs
+from tracer.packit.measurements import load_measurements
+from tracer.packit.drift.verdict import check_tolerance
 from tracer.errors import UsageError
 
 EPILOG = """\
@@ -91,18 +91,18 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--window needs --prometheus URL")
     measured = load_measurements(args.paths, replay=args.replay, note=_note) if args.paths else []
     if args.prometheus:
-        from tracer.live.query import fleet_measurements
+        from tracer.packit.live.query import fleet_measurements
 
         measured += fleet_measurements(args.prometheus, profile=args.profile, window=args.window)
     if args.live_traces:
-        from tracer.live.traces import pipeline_measurements
+        from tracer.packit.live.traces import pipeline_measurements
 
         measured += pipeline_measurements(args.live_traces, profile=args.profile)
     measurements = select_runs(measured, args.run)
     report = build_report(measurements, args.measure, args.tolerance, explanations)
     chart = None
     if args.chart:
-        from tracer.drift.chart import write_drift_chart
+        from tracer.packit.drift.chart import write_drift_chart
 
         chart = str(write_drift_chart(report, args.chart))
     if args.format == "json":

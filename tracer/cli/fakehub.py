@@ -9,7 +9,7 @@ from types import FrameType
 from typing import Any
 
 from tracer.errors import UsageError
-from tracer.loopback import FakeGitHub, World
+from tracer.packit.loopback import FakeGitHub, World
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

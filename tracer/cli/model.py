@@ -21,7 +21,7 @@ JSON schema of ``api-tracer model --format json`` (``"schema": "api-tracer/model
      "published": {"prs_per_hour", <four categories>, "total"} | null,   # with --preset only
      "chart": PATH | null}
 
-    CEILINGS: see ``tracer.drift.render`` (the same document; the model's set_status calls are
+    CEILINGS: see ``tracer.packit.drift.render`` (the same document; the model's set_status calls are
     its check-run POSTs, one task per message it charges)
 
 JSON schema of ``api-tracer model --scenarios --format json``
@@ -50,7 +50,7 @@ from tabulate import tabulate
 
 from tracer.cli._paths import output_file
 from tracer.errors import UsageError
-from tracer.model import (
+from tracer.packit.model import (
     CATEGORIES,
     LOOKUPS,
     RATE_LIMIT_TIERS,
@@ -397,7 +397,7 @@ def _mismatch(published: dict[str, int], computed: dict[str, int]) -> str:
 
 def draw_model_chart(scenario: Scenario, path: str) -> Any:
     """The pie of the four category totals and the per-event bars stacked by category."""
-    from tracer.charts import write_chart
+    from tracer.packit.charts import write_chart
 
     events = per_event(scenario)
     total = totals(scenario)

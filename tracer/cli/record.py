@@ -52,7 +52,7 @@ def add_knob_flags(parser: argparse.ArgumentParser) -> None:
                        help="reuse a GitHub App installation token until it expires")
 
 
-#: the knobs' names (tracer.worker.Knobs.names(), kept here so that --help imports no worker)
+#: the knobs' names (tracer.packit.worker.Knobs.names(), kept here so that --help imports no worker)
 KNOB_NAMES = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
               "build_flags_only", "contributor", "auth", "fmf", "admin", "success_comment", "pr_action", "permission",
               "cache_target_branch", "project_reuse", "skip_rate_limit", "reuse_token")
@@ -90,7 +90,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def _github_credentials():
-    from tracer.worker import Credentials
+    from tracer.packit.worker import Credentials
 
     if token := os.environ.get("GITHUB_TOKEN"):
         return Credentials.with_token(token)
@@ -104,7 +104,7 @@ def _github_credentials():
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer import runs
+    from tracer.packit import runs
 
     knobs = knob_values(args)
     if args.target == "github":

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer import runs
+    from tracer.packit import runs
 
     results = runs.replay_all(args.runs, refresh=args.refresh)
     out = []

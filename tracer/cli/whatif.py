@@ -11,7 +11,7 @@ from tracer.cli.model import _positive_int, _rate_limit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    from tracer.whatif.fixes import fix_names
+    from tracer.packit.whatif.fixes import fix_names
 
     names = fix_names()
     parser = sub.add_parser(
@@ -45,8 +45,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracer.whatif import loopback_runner, render_json, render_text, whatif, write_chart
-    from tracer.worker import load_profile
+    from tracer.packit.whatif import loopback_runner, render_json, render_text, whatif, write_chart
+    from tracer.packit.worker import load_profile
 
     profile = load_profile(args.profile)
     chroots = args.chroots or profile.defaults.chroots

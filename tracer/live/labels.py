@@ -103,12 +103,12 @@ class Labels:
         if table is None:
             return cls("(none)", {}, ())
         if isinstance(table, str) and "/" not in table and not table.endswith((".yaml", ".yml")):
-            shipped = resources.files("tracer.live.tables").joinpath(f"{table}.yaml")
+            shipped = resources.files("tracer.packit.live.tables").joinpath(f"{table}.yaml")
             if not shipped.is_file():
-                known = sorted(p.name[:-5] for p in resources.files("tracer.live.tables").iterdir() if p.name.endswith(".yaml"))
+                known = sorted(p.name[:-5] for p in resources.files("tracer.packit.live.tables").iterdir() if p.name.endswith(".yaml"))
                 raise DataError(f"no label table named {table!r} (shipped: {', '.join(known)}; or give a YAML file)")
-            return cls.from_dict(parse_yaml(shipped.read_text(encoding="utf-8"), f"tracer/live/tables/{table}.yaml"),
-                                 f"tracer/live/tables/{table}.yaml")
+            return cls.from_dict(parse_yaml(shipped.read_text(encoding="utf-8"), f"tracer/packit/live/tables/{table}.yaml"),
+                                 f"tracer/packit/live/tables/{table}.yaml")
         return cls.from_dict(read_yaml(table), str(table))
 
     @classmethod

@@ -2,7 +2,7 @@
 
 A *run* is a folder: ``manifest.yaml`` plus one vcrpy cassette per handler
 invocation, in pipeline order. The pipeline is anything with ``steps()`` and
-``run(around=...)`` (the reference worker's :class:`tracer.worker.pipeline.Pipeline`):
+``run(around=...)`` (the reference worker's :class:`tracer.packit.worker.pipeline.Pipeline`):
 each step has ``index``, ``event``, ``handler`` and ``chroot``; ``around(step)``
 is entered around that step's handler.
 """

@@ -1,1 +1,0 @@
-"""World data files for the loopback GitHub (YAML; see tracer.loopback.world)."""

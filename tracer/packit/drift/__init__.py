@@ -1,0 +1,44 @@
+"""Drift: the published model against measured runs.
+
+Per event × category, totals, PRs/hour under the primary and secondary limits, calls the
+model does not see, known causes (``explanations.yaml``), the a + b·N fit over chroot
+counts, and a verdict against a tolerance. Imports only tracer.packit.model, tracer.capture,
+tracer.packit.charts and tracer.errors.
+
+    from tracer.packit.drift import Measurement, build_report, render_text
+    report = build_report([Measurement.from_trace_json("run.json")], tolerance=5)
+    print(render_text(report, "plain")); exit(report.verdict.exit_code)
+"""
+
+from tracer.packit.drift.compare import (
+    NO_EVENT,
+    RATE_LIMITS,
+    TOTAL,
+    CallGroup,
+    Cell,
+    EventComparison,
+    LimitRow,
+    PipelineCeiling,
+    RunComparison,
+    TotalRow,
+    compare,
+    content_creating,
+    within,
+)
+from tracer.packit.drift.explain import Explanation, explain, load_explanations, parse_explanations
+from tracer.packit.drift.fit import Fit, Line, fit_line, fit_measurements, format_line
+from tracer.packit.drift.measurement import Measurement, load_trace_measurements
+from tracer.packit.drift.render import SCHEMA, render_json, render_text
+from tracer.packit.drift.report import DriftReport, build_report, select_runs
+from tracer.packit.drift.scenario import scenario_from_model
+from tracer.packit.drift.verdict import EXIT_DRIFT, EXIT_OK, Verdict, check_tolerance, verdict
+
+__all__ = [
+    "EXIT_DRIFT", "EXIT_OK", "NO_EVENT", "RATE_LIMITS", "SCHEMA", "TOTAL",
+    "CallGroup", "Cell", "DriftReport", "EventComparison", "Explanation", "Fit", "LimitRow", "Line",
+    "Measurement", "PipelineCeiling", "RunComparison", "TotalRow", "Verdict",
+    "build_report", "check_tolerance", "compare", "content_creating", "explain", "fit_line",
+    "fit_measurements", "format_line", "load_explanations", "load_trace_measurements",
+    "parse_explanations", "render_json", "render_text", "scenario_from_model", "select_runs",
+    "verdict", "within",
+]

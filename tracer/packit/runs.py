@@ -1,0 +1,235 @@
+"""Recorded runs of the reference worker: record one against the loopback GitHub, replay one
+offline, and turn run folders into measurements for the drift report.
+
+The glue between rooms: it uses the worker, the loopback, recording and the model; only the
+CLI (and tests) import it.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tracer.datafile import read_text
+from tracer.errors import DataError, TracerError
+from tracer.packit.model import config_calls
+from tracer.recording import callrecords
+from tracer.recording.manifest import Manifest, check_run_file, find_runs
+from tracer.recording.runs import ReplayResult, record_run, replay_run
+from tracer.packit.worker import Credentials, Knobs, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
+
+#: whose personal token a token-authenticated loopback recording uses
+BOT_LOGIN = "packit-bot"
+#: the source names of the profiles that ship with the package
+SHIPPED_PROFILES = "tracer/packit/worker/profiles/"
+
+
+#: how each knob reaches the published model's Scenario: the parameter it sets, or None where
+#: the model has no parameter (it assumes one value: a collaborator's PR through a token, the
+#: repository's own tmt tests, no admin, no PR comments, none of the fixes whatif tries but its
+#: own; the webhook's action and the sender's permission do not enter it). A run is compared
+#: with the model whatever those knobs say.
+KNOB_MODEL_PARAMETERS: dict[str, str | None] = {
+    "chroots": "chroots",
+    "tests": "tests_enabled",
+    "config_file": "load_packit_yaml",
+    "spec_search": "load_packit_yaml",
+    "load_config_once": "load_packit_yaml_once",
+    "private_once": "is_private_once",
+    "build_flags_only": "all_flags",
+    "contributor": None,
+    "auth": None,
+    "fmf": None,
+    "admin": None,
+    "success_comment": None,
+    "pr_action": None,
+    "permission": None,
+    "cache_target_branch": None,
+    "project_reuse": None,
+    "skip_rate_limit": None,
+    "reuse_token": None,
+}
+
+
+def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
+    """The published model's Scenario parameters that describe this profile and these knobs
+    (see :data:`KNOB_MODEL_PARAMETERS`)."""
+    lookup = "loop" if profile.switches.config_lookup == "probe_each_name" else "listing"
+    return {
+        "chroots": knobs.chroots,
+        "load_packit_yaml": config_calls(knobs.config_file, spec_search=bool(knobs.spec_search), lookup=lookup),
+        "builds_enabled": True,
+        "tests_enabled": bool(knobs.tests),
+        "load_packit_yaml_once": bool(knobs.load_config_once),
+        "all_flags": not knobs.build_flags_only,
+        "is_private_once": bool(knobs.private_once),
+    }
+
+
+#: where a run keeps the worker profile it was recorded with, when that was not a shipped one
+PROFILE_FILE = "profile.yaml"
+
+
+def _profile_file(prof: Profile, manifest: Manifest) -> dict[str, str]:
+    """A profile read from a file travels with the run (so the run replays anywhere)."""
+    if prof.source.startswith(SHIPPED_PROFILES):
+        return {}
+    manifest.profile_file = PROFILE_FILE
+    return {PROFILE_FILE: read_text(prof.source, "profile file")}
+
+
+def check_model(manifest: Manifest, prof: Profile, knobs: Knobs, source: str) -> dict[str, Any]:
+    """The model parameters of a run, derived from its profile and knobs; a manifest whose
+    ``model`` block says otherwise is a DataError naming the parameters that differ."""
+    derived = model_parameters(prof, knobs)
+    if manifest.model and manifest.model != derived:
+        keys = sorted(set(derived) | set(manifest.model))
+        wrong = [f"{k} {manifest.model.get(k, '(none)')!r} (its knobs give {derived.get(k, '(none)')!r})"
+                 for k in keys if manifest.model.get(k) != derived.get(k)]
+        raise DataError(f"{source}: the 'model' block does not match the run's profile and knobs: {'; '.join(wrong)}")
+    return derived
+
+
+def run_profile(run_dir: str | Path, manifest: Manifest) -> Profile:
+    """The profile a run was recorded with: its own copy if it keeps one, else a shipped one."""
+    source = f"{Path(run_dir) / 'manifest.yaml'}"
+    if not manifest.profile_file:
+        return load_profile(manifest.profile)
+    name = check_run_file(manifest.profile_file, f"{source}: 'profile_file'")
+    prof = load_profile(Path(run_dir) / name)
+    if prof.name != manifest.profile:
+        raise DataError(f"{source}: 'profile' is {manifest.profile!r} but {name} holds profile {prof.name!r}")
+    return prof
+
+
+def _knobs(knobs: Knobs | Mapping[str, Any] | None) -> Knobs:
+    if isinstance(knobs, Knobs):
+        return knobs
+    return Knobs.from_mapping(dict(knobs or {}))
+
+
+def record_on_loopback(
+    profile: str | Path | Profile,
+    knobs: Knobs | Mapping[str, Any] | None,
+    out_dir: str | Path,
+    *,
+    name: str = "",
+    description: str = "",
+    trim: bool = True,
+    world: str | Path | None = None,
+    force: bool = False,
+    cassette_format: str = "yaml",
+    app_key: str | None = None,
+) -> tuple[Manifest, Any]:
+    """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
+
+    ``world`` is a world template (default: the worker's ``packit-pipeline.yaml``);
+    ``app_key`` the loopback GitHub App's PEM key (default: one made now).
+    """
+    from tracer.packit.loopback import FakeGitHub, World
+
+    prof = load_profile(profile)
+    resolved = resolve_knobs(prof, _knobs(knobs), world)
+    world_data = World.from_dict(scenario_world(resolved, world), source=str(world or "tracer/packit/worker/worlds"))
+    manifest = Manifest(
+        profile=prof.name,
+        knobs=resolved.as_dict(),
+        target="loopback",
+        name=name or Path(out_dir).name,
+        description=description,
+        model=model_parameters(prof, resolved),
+    )
+    with FakeGitHub(world_data, app_key=app_key) as hub:
+        if resolved.auth == "app":
+            credentials = Credentials.github_app(hub.app_id, hub.app_private_key)
+        else:
+            credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
+        pipeline = Pipeline(prof, resolved, credentials, world=world)
+        return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim, force=force,
+                          files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
+
+
+def record_on_github(
+    profile: str | Path | Profile,
+    knobs: Knobs | Mapping[str, Any] | None,
+    out_dir: str | Path,
+    credentials: Credentials,
+    *,
+    world: str | Path,
+    name: str = "",
+    description: str = "",
+    trim: bool = True,
+    force: bool = False,
+    cassette_format: str = "yaml",
+) -> tuple[Manifest, Any]:
+    """Record against api.github.com itself.
+
+    ``world`` is a world file whose ``x-worker`` block names the real repository and pull
+    request (and whose ``repositories`` entry gives the PR's head and base); the repository
+    must hold the packit config the knobs describe.
+    """
+    prof = load_profile(profile)
+    resolved = resolve_knobs(prof, _knobs(knobs), world)
+    manifest = Manifest(
+        profile=prof.name, knobs=resolved.as_dict(), target="api.github.com",
+        name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
+    )
+    pipeline = Pipeline(prof, resolved, credentials, world=world)
+    return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim, force=force,
+                      files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
+
+
+def _write_records(run: Path) -> None:
+    """A new run's call records, from a replay of it before it replaces anything: what drift and
+    stats read, and the proof that the run replays completely."""
+    result = replay(run)
+    callrecords.save(run, result.trace, result.manifest)
+
+
+@functools.cache
+def _replay_key() -> str:
+    """A throwaway app key: on replay the cassettes answer, so any signature will do (one per
+    process: making an RSA key is the slow part)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def replay(run_dir: str | Path) -> ReplayResult:
+    """Replay one recorded run offline through the reference worker."""
+    manifest = Manifest.load(run_dir)
+    source = f"{Path(run_dir) / 'manifest.yaml'}"
+    try:
+        prof = run_profile(run_dir, manifest)
+        knobs = resolve_knobs(prof, Knobs.from_mapping(manifest.knobs, source=source))
+    except TracerError as exc:
+        message = str(exc)
+        raise DataError(message if message.startswith(source) else f"{source}: {message}") from None
+    manifest.model = check_model(manifest, prof, knobs, source)
+    credentials = (
+        Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()
+    )
+    with warnings.catch_warnings():
+        # the throwaway replay key is short on purpose (signing is the slow part of an app replay)
+        warnings.filterwarnings("ignore", message="The RSA key is 1024 bits long")
+        return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest)
+
+
+def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayResult]:
+    """Replay every run under ``paths`` (run folders or folders of runs); with ``refresh``, write
+    each run's call records from its replay."""
+    runs = find_runs(paths)
+    if not runs:
+        raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
+    results = [replay(run) for run in runs]
+    if refresh:
+        for result in results:
+            callrecords.save(result.run, result.trace, result.manifest)
+    return results
