@@ -220,14 +220,17 @@ def run_pipeline(broker: str, key: str, pipeline: Any, timeout: float = 120.0) -
     replay = ServiceConfig(Credentials.for_replay())  # builds the payloads: never calls GitHub
     initial = PipelineState(pipeline.profile.name, pipeline.knobs)
     ran: list[str] = []
-    for step in pipeline.steps():
-        if step.handler != PROCESS_MESSAGE:
-            continue
-        with pipeline_state(key, create=initial, broker=broker) as state:
-            payload = pipeline._incoming(step, state.context(replay))  # noqa: SLF001 - the worker's own payloads
-        root = sender.send_task(TASK_NAMES[PROCESS_MESSAGE], kwargs={"event": payload, "pipeline": key},
-                                queue="short-running").id
-        ran += wait_for(store(broker), key, root, timeout)
+    # redis-py >= 8 reads with a 5 s socket_timeout by default: on a busy machine a pipeline's
+    # tasks outlast it between two notices, and the client gave up while BLPOP still waited
+    with redis.Redis.from_url(broker, socket_timeout=timeout + 10) as waiter:
+        for step in pipeline.steps():
+            if step.handler != PROCESS_MESSAGE:
+                continue
+            with pipeline_state(key, create=initial, broker=broker) as state:
+                payload = pipeline._incoming(step, state.context(replay))  # noqa: SLF001 - the worker's own payloads
+            root = sender.send_task(TASK_NAMES[PROCESS_MESSAGE], kwargs={"event": payload, "pipeline": key},
+                                    queue="short-running").id
+            ran += wait_for(waiter, key, root, timeout)
     return ran
 
 
@@ -235,7 +238,10 @@ _senders: dict[str, Celery] = {}
 
 
 def wait_for(r: redis.Redis, key: str, root: str, timeout: float) -> list[str]:
-    """Wait until ``root`` and every task it sent (and so on) said it is done."""
+    """Wait until ``root`` and every task it sent (and so on) said it is done.
+
+    BLPOP blocks in the server for up to ``timeout``, so ``r`` must read with a longer
+    ``socket_timeout`` (see :func:`run_pipeline`)."""
     outstanding, finished = {root}, []
     while outstanding:
         item = r.blpop([f"fleet:done:{key}"], timeout=int(timeout))
