@@ -1,4 +1,4 @@
-"""Shared fixtures: a tiny JSON API on loopback and the path to ../shared."""
+"""Shared fixtures: a tiny JSON API on loopback and the path to ../shared; tests/support on the path."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import sys
 from pathlib import Path
 
 import pytest
 
+#: the tests' support modules (paths, ogr_scenarios, worker_runs, live_fleet, live_servers)
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

@@ -7,7 +7,6 @@ status and charge of every call.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import vcr
@@ -17,10 +16,11 @@ from ogr.abstract import CommitStatus
 from ogr.services.github import GithubService
 from ogr.services.github.check_run import GithubCheckRunResult, GithubCheckRunStatus
 
+from paths import DATA
 from tracer.capture import Tracer, handler
 from tracer.recording.matchers import MATCH_ON, configure
 
-DATA = Path(__file__).parent / "data" / "ogr"
+DATA = DATA / "ogr"
 REPLAY = configure(vcr.VCR(record_mode="none", match_on=MATCH_ON))
 REPO = "/repos/{owner}/{repo}"
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from paths import CASSETTES
 from tracer.cli import main
 from tracer.cli.exitcodes import BAD_INPUT
 
-RUN = Path(__file__).resolve().parents[1] / "cassettes" / "c-3ch"
+RUN = CASSETTES / "c-3ch"
 FIRST = "001-pr-is-updated-process_message.yaml"
 
 

@@ -16,10 +16,11 @@ from ogr_scenarios import SCENARIOS, app_key
 from requre.exceptions import ItemNotInStorage
 from requre.online_replacing import recording_requests
 
+from paths import DATA
 from tracer.capture import Tracer, handler
 from tracer.recording.requre import import_requre
 
-KEPT = Path(__file__).parent / "data" / "ogr" / "requre"
+KEPT = DATA / "ogr" / "requre"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_kept_recording_replays_through_requre(tmp_path, key):
 
 #: recordings requre itself cannot replay with today's PyGithub, which asks for the commit with
 #: ``?page=1`` where the 2019 recording has none (requre matches URLs exactly; vcrpy replays them,
-#: tests/test_capture_ogr.py)
+#: tests/integration/test_capture_ogr.py)
 PAGE_1 = "today's PyGithub asks GET commits/{sha}?page=1; requre matches the recorded URL exactly"
 STEMS = [
     pytest.param(stem, marks=pytest.mark.xfail(strict=True, reason=PAGE_1, raises=ItemNotInStorage))

@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_replay_complete import same_calls
+from traces import same_calls
 
+from paths import CASSETTES
 from tracer.capture import Rules
 from tracer.cli import main
 from tracer.recording import callrecords
@@ -17,7 +18,7 @@ from tracer.recording.stats import trace_from_cassettes
 from tracer.packit import runs
 from tracer.packit.runs import record_on_loopback, replay
 
-SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
+SHIPPED = CASSETTES
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-TESTS = Path(__file__).resolve().parent
+SUPPORT = Path(__file__).resolve().parent  # live_fleet, for `celery -A live_fleet`
 
 
 def free_port() -> int:
@@ -259,7 +259,7 @@ class CeleryWorker(_Process):
         self.name = name
         self.workdir = workdir
         self.log = workdir / f"{name}.log"
-        self.env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+        self.env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(SUPPORT), os.environ.get("PYTHONPATH", "")])}
         self.args = [sys.executable, "-m", "celery", "-A", app, "worker", "-P", pool, "-c", str(concurrency),
                      "-n", f"{name}@%h", "--without-heartbeat", "--without-mingle", "--without-gossip",
                      "-l", "warning"]

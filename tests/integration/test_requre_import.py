@@ -14,16 +14,17 @@ import vcr
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from paths import DATA, ROOT, SHARED
 from tracer.cli import main
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_cassette, write_cassette_atomic, write_text_atomic
 from tracer.recording.requre import convert_file, import_requre, normalise_uri
 from tracer.recording.secrets import PLACEHOLDER, scan_paths
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPO = ROOT
+SHARED = SHARED
 RECORDINGS = SHARED / "realdata" / "ogr-github-recordings"
-FIXTURES = Path(__file__).resolve().parent / "data" / "ogr"
+FIXTURES = DATA / "ogr"
 API = "https://api.github.com"
 
 

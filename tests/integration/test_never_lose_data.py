@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paths import CASSETTES
 from tracer.cli import main
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.runfolder import clean_leftovers
 from tracer.recording.stats import trace_from_cassettes
 
-SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
+SHIPPED = CASSETTES
 RECORD = ["record", "--profile", "C", "--chroots", "1"]
 
 

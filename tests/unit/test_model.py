@@ -6,10 +6,10 @@ import ast
 import subprocess
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
+from paths import ROOT
 from tracer.errors import DataError, UsageError
 from tracer.packit.model import (
     CATEGORIES,
@@ -352,7 +352,7 @@ def test_model_imports_only_the_leaves_of_ours() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = set(ast.literal_eval(out))
     assert loaded - leaves <= {m for m in loaded if m.startswith("tracer.packit.model")}
-    package = Path(__file__).resolve().parents[1] / "tracer" / "packit" / "model"
+    package = ROOT / "tracer" / "packit" / "model"
     for source in package.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tracer"):

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from test_drift import PUBLISHED, REPO, model_trace, worker_at_c, write_trace
+from drift_traces import PUBLISHED, REPO, model_trace, worker_at_c, write_trace
+from paths import ROOT
 from tracer.capture import Trace
 from tracer.packit.model import Scenario, grand_total
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 
 
 def drift(*argv: str | Path) -> subprocess.CompletedProcess[str]:

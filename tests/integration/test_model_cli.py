@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from paths import ROOT
 from tracer.cli import main
 from tracer.packit.model import EVENTS, per_event, Scenario
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = ROOT
 
 PUBLISHED = {  # name -> (prs/h, private, approved, yaml, status, total), from packit-worker.md
     "3ch-dot-packit-yaml": (41, 19, 2, 57, 42, 120),

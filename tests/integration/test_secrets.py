@@ -17,6 +17,7 @@ import requests
 import vcr
 import yaml
 
+from paths import DATA, ROOT
 from tracer.cli import main
 from tracer.errors import DataError
 from tracer.recording.secrets import (
@@ -29,8 +30,8 @@ from tracer.recording.secrets import (
     scrub_json,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "data" / "ogr"
+REPO = ROOT
+FIXTURES = DATA / "ogr"
 
 
 def b64url(data: dict | bytes) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paths import TESTS
 from tracer.budget import BaselineFile
 
-HERE = Path(__file__).resolve().parent
 
 GH_FIXTURE = '''
 
@@ -50,7 +50,7 @@ def test_fixture(gh, github_api_record):
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest((HERE / "conftest.py").read_text() + GH_FIXTURE)
+    pytester.makeconftest((TESTS / "conftest.py").read_text() + GH_FIXTURE)
     return pytester
 
 

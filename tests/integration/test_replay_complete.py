@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paths import CASSETTES, ROOT
+from traces import same_calls
 from tracer.cli import main
 from tracer.errors import DataError
 from tracer.recording import callrecords
@@ -16,15 +18,8 @@ from tracer.recording.manifest import Manifest, find_runs
 from tracer.recording.runs import IncompleteReplay
 from tracer.packit.runs import replay
 
-SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
+SHIPPED = CASSETTES
 RUN = SHIPPED / "c-3ch"
-
-
-def same_calls(a, b) -> bool:
-    """Two traces with the same calls (a duration is the one thing a replay never repeats)."""
-    def strip(trace):
-        return [{**c.to_dict(), "duration_ms": 0} for c in trace.all_calls()]
-    return strip(a) == strip(b)
 
 
 def test_every_shipped_run_replays_every_interaction() -> None:
@@ -143,7 +138,7 @@ def test_a_missing_model_block_is_derived(run_copy) -> None:
 
 
 def test_a_run_recorded_with_a_profile_file_replays_anywhere(tmp_path, capsys) -> None:
-    profile = yaml.safe_load((Path(__file__).resolve().parents[1] / "tracer/packit/worker/profiles/packit-service@b828c3d7.yaml").read_text())
+    profile = yaml.safe_load((ROOT / "tracer/packit/worker/profiles/packit-service@b828c3d7.yaml").read_text())
     profile.update(name="my-fork@0123abcd", aliases=["mine"], commit="0123abcd")
     src = tmp_path / "mine.yaml"
     src.write_text(yaml.safe_dump(profile))

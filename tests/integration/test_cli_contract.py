@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from paths import CASSETTES
 from tracer.cli import build_parser, main
 from tracer.cli.exitcodes import BAD_INPUT, INTERNAL_ERROR
 
-SHIPPED = Path(__file__).resolve().parents[1] / "cassettes"
+SHIPPED = CASSETTES
 COMMANDS = ("model", "drift", "record", "replay", "stats", "scan", "import-requre", "fakehub")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paths import CASSETTES
 from tracer.cli import main
 from tracer.recording.manifest import Manifest
 from tracer.recording.runs import ReplayMismatch
@@ -193,7 +194,7 @@ def test_shipped_cassettes_replay_with_plain_vcrpy_and_requests():
     import requests
     import vcr
 
-    run = Path(__file__).resolve().parents[1] / "cassettes" / "c-3ch"
+    run = CASSETTES / "c-3ch"
     manifest = Manifest.load(run)
     entry = next(e for e in manifest.cassettes if e.handler == "TestingFarmHandler" and e.interactions)
     data = yaml.safe_load((run / entry.file).read_text())

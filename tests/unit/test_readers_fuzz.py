@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from paths import ROOT
 from tracer.capture import Rules, Trace
 from tracer.packit.drift import load_explanations
 from tracer.packit.drift.measurement import Measurement
@@ -31,7 +32,7 @@ from tracer.recording.stats import trace_from_cassettes
 from tracer.recording.vcr_config import AtomicPersister
 from tracer.packit.worker import load_profile
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = ROOT
 RUN = ROOT / "cassettes" / "c-3ch"
 
 settings.register_profile("default", max_examples=40, deadline=None, database=None,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from paths import TESTS
 from tracer.recording.cassette_io import dump_cassette
 
-HERE = Path(__file__).resolve().parent
 
 #: the inner run's conftest: tests/conftest.py (tiny_api), plus a session whose
 #: https://api.github.com calls reach it
@@ -33,7 +33,7 @@ def gh(tiny_api):
 
 
 def inner_conftest() -> str:
-    return (HERE / "conftest.py").read_text() + GH_FIXTURE
+    return (TESTS / "conftest.py").read_text() + GH_FIXTURE
 
 
 @pytest.fixture
