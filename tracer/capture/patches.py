@@ -1,4 +1,5 @@
-"""The one place that patches third-party code.
+"""The one place that patches third-party code (with :mod:`tracer.capture.httpx_patches`, its
+httpx half).
 
 - ``requests.Session.request`` and ``requests.Session.send``: one *logical* call, seen at the
   top of the requests stack, so it is seen whatever answers it below: a real adapter, an adapter
@@ -13,6 +14,11 @@
 - ``requests.Session.merge_environment_settings`` and ``jwt.algorithms.RSAAlgorithm.prepare_key``:
   inside :func:`answering` only, the proxy settings of a host and a parsed app key are looked up
   once per replay instead of once per request (nothing reaches a proxy; the key is the same).
+- ``httpx.Client.request``/``send`` and ``httpx.AsyncClient.request``/``send``: one logical call,
+  as for requests; ``httpx.HTTPTransport.handle_request`` and
+  ``httpx.AsyncHTTPTransport.handle_async_request``: one physical attempt (or, inside
+  :func:`answering`, the responder's answer instead of a connection); pyforgejo's retry delay is
+  skipped as the other sleeps are (:mod:`tracer.capture.httpx_patches`).
 - ``socket.socket.connect``/``connect_ex`` inside :func:`block_network` (offline replay).
 - ``github.Requester.Requester.__deferRequest`` and ``urllib3.util.retry.Retry.sleep``:
   PyGithub's throttling sleeps and ogr's retry back-offs, skipped inside :func:`no_throttle`
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import io
 import re
 import socket
 import sys
@@ -41,8 +48,11 @@ from typing import Any
 import requests
 import requests.adapters
 import requests.structures
+import urllib3
 import urllib3.connectionpool
 import urllib3.util.retry
+
+from tracer.capture.hosts import DEFAULT_PORTS
 
 GITHUB_API = "https://api.github.com"
 _GITHUB_API_443 = "https://api.github.com:443"
@@ -78,9 +88,11 @@ class LogicalCall:
 
 #: a listener is told of every logical call once it finished
 Listener = Callable[[LogicalCall], None]
-#: a responder answers one attempt: (pool, method, path and query, request headers, body) →
-#: a ``urllib3.HTTPResponse`` (or raises, as a failed connection would)
-Responder = Callable[[Any, str, str, Any, Any], Any]
+#: a recorded answer: (status, reason, headers as (name, value) pairs, body)
+Answer = tuple[int, str, list[tuple[str, str]], bytes]
+#: a responder answers one attempt: (method, full URL, request headers, body) → an
+#: :data:`Answer` (or raises, as a failed connection would), whichever transport asks
+Responder = Callable[[str, str, Any, Any], Answer]
 
 _lock = threading.RLock()
 _users = 0
@@ -114,7 +126,7 @@ def _clean(url: str) -> str:
 
 # -- the logical call: Session.request / Session.send ---------------------------------------------
 def _finish(call: LogicalCall, response: Any, error: BaseException | None, start: float) -> None:
-    """Complete ``call`` from what came back, tell the listeners, drop the frame."""
+    """Complete ``call`` from what came back (a requests response), tell the listeners."""
     prepared = getattr(response, "request", None)
     if isinstance(prepared, requests.PreparedRequest) and prepared.url:
         # the request as it was really sent: params, session headers and auth merged in
@@ -125,6 +137,12 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
         session_headers, given = call.headers
         call.headers = requests.structures.CaseInsensitiveDict(session_headers)
         call.headers.update(given or {})
+    complete(call, response, error, start)
+
+
+def complete(call: LogicalCall, response: Any, error: BaseException | None, start: float) -> None:
+    """Give ``call`` its one attempt if no transport counted any (something above the transport
+    answered), tell the listeners, drop the frame."""
     if not call.attempts:
         elapsed = (time.perf_counter() - start) * 1000
         if response is not None:
@@ -135,6 +153,11 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
     for listener in list(_listeners):
         listener(call)
     call.frame = None
+
+
+def listened() -> bool:
+    """Whether a new logical call is to be recorded: someone listens and no call is under way."""
+    return bool(_listeners) and _current.get() is None
 
 
 def _wrap_request(original: Any) -> Any:
@@ -200,7 +223,7 @@ def _wrap_make_request(original: Any) -> Any:
         start = time.perf_counter()
         try:
             if _responders:
-                response = _responders[-1](self, method, url, kwargs.get("headers"), kwargs.get("body"))
+                response = _urllib3_answer(self, method, url, kwargs.get("headers"), kwargs.get("body"))
             else:
                 response = original(self, conn, method, url, *args, **kwargs)
         except BaseException as exc:
@@ -213,6 +236,22 @@ def _wrap_make_request(original: Any) -> Any:
         return response
 
     return _make_request
+
+
+def _urllib3_answer(pool: Any, method: str, url: str, headers: Any, body: Any) -> Any:
+    """The current responder's answer to one urllib3 attempt, as the connection would give it."""
+    port = "" if pool.port in (None, DEFAULT_PORTS.get(pool.scheme)) else f":{pool.port}"
+    status, reason, answer_headers, data = _responders[-1](method, f"{pool.scheme}://{pool.host}{port}{url}", headers, body)
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(data), headers=urllib3.HTTPHeaderDict(answer_headers), status=status, reason=reason,
+        preload_content=False, decode_content=False, enforce_content_length=False,
+        request_method=method, request_url=url,
+    )
+
+
+def responder() -> Responder | None:
+    """The responder answering attempts now, if any (for the httpx transport)."""
+    return _responders[-1] if _responders else None
 
 
 # -- a replay's look-ups, made once ---------------------------------------------------------------
@@ -243,6 +282,11 @@ def _wrap_prepare_key(original: Any) -> Any:
 
 
 # -- sleeps ---------------------------------------------------------------------------------------
+def sleeps_skipped() -> bool:
+    """Whether throttling sleeps and retry back-offs are skipped here and now."""
+    return _sleeps_skipped()
+
+
 def _sleeps_skipped() -> bool:
     return _sleepless > 0 or _skip_sleeps.get()
 
@@ -265,6 +309,8 @@ def _wrap_retry_sleep(original: Any) -> Any:
 
 # -- installing -----------------------------------------------------------------------------------
 def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
+    from tracer.capture import httpx_patches  # it imports this module
+
     targets: list[tuple[Any, str, Callable[[Any], Any]]] = [
         (requests.Session, "request", _wrap_request),
         (requests.Session, "send", _wrap_send),
@@ -273,6 +319,7 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         (urllib3.util.retry.Retry, "sleep", _wrap_retry_sleep),
     ]
     targets.append((requests.Session, "merge_environment_settings", _wrap_merge_environment))
+    targets.extend(httpx_patches.targets())
     try:
         from jwt.algorithms import RSAAlgorithm
     except ImportError:  # pragma: no cover - PyJWT comes with PyGithub

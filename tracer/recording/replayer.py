@@ -2,7 +2,7 @@
 
 vcrpy replays by patching the connection classes for each cassette, matching each request by a
 scan over the cassette, deep-copying every request and response. This replayer answers each
-physical attempt below urllib3's retry logic (:func:`tracer.capture.patches.answering`): no
+physical attempt below urllib3's retry logic (and at httpx's transport) (:func:`tracer.capture.patches.answering`): no
 socket, no connection class swapped, the cassette indexed once by the same match as api-tracer's
 vcrpy set-up (method, scheme, host, port, path and query, ``?page=1`` as no query,
 :mod:`tracer.recording.matchers`), each recorded answer played at most once, in recorded order
@@ -15,7 +15,6 @@ What each cassette's replay did is kept as a :class:`~tracer.recording.completen
 
 from __future__ import annotations
 
-import io
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -23,9 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-
-from urllib3 import HTTPResponse
-from urllib3._collections import HTTPHeaderDict
 
 from tracer.capture import patches
 from tracer.capture.hosts import DEFAULT_PORTS
@@ -76,14 +72,12 @@ class CassetteAnswers:
         path = Path(path)
         return cls(path, load_cassette(path)["interactions"])
 
-    def answer(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
-        """The next recorded answer to this request, as the transport would have returned it."""
-        port = "" if pool.port in (None, DEFAULT_PORTS.get(pool.scheme)) else f":{pool.port}"
-        full = f"{pool.scheme}://{pool.host}{port}{url}"
+    def answer(self, method: str, url: str, headers: Any = None, body: Any = None) -> patches.Answer:
+        """The next recorded answer to this request (``url`` whole): status, reason, headers, body."""
         with self._lock:
-            queue = self._queues.get(match_key(method, full))
+            queue = self._queues.get(match_key(method, url))
             if not queue:
-                request = f"{method} {full}"
+                request = f"{method} {url}"
                 self.unanswered.append(request)
                 raise NoRecordedAnswer(
                     f"not in the cassette, or every recorded answer to it already played; closest recorded: "
@@ -91,12 +85,7 @@ class CassetteAnswers:
                 )
             index = queue.popleft()
             self.played[index] += 1
-        status, reason, response_headers, data = self._answers[index]
-        return HTTPResponse(
-            body=io.BytesIO(data), headers=HTTPHeaderDict(response_headers), status=status, reason=reason,
-            preload_content=False, decode_content=False, enforce_content_length=False,
-            request_method=method, request_url=url,
-        )
+        return self._answers[index]
 
     def closest(self, request: str) -> str:
         """The recorded request most like ``request`` ("METHOD uri"): same method and path first."""
@@ -122,11 +111,11 @@ class Replayer:
     def __init__(self) -> None:
         self.current: CassetteAnswers | None = None
 
-    def _respond(self, pool: Any, method: str, url: str, headers: Any, body: Any) -> HTTPResponse:
+    def _respond(self, method: str, url: str, headers: Any, body: Any) -> patches.Answer:
         current = self.current
         if current is None:
-            raise NoRecordedAnswer(f"no cassette is in use for {method} {pool.scheme}://{pool.host}{url}")
-        return current.answer(pool, method, url, headers, body)
+            raise NoRecordedAnswer(f"no cassette is in use for {method} {url}")
+        return current.answer(method, url, headers, body)
 
     @contextmanager
     def active(self) -> Iterator[Replayer]:

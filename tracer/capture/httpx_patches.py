@@ -1,0 +1,207 @@
+"""httpx, sync and async, seen as requests is (the httpx half of :mod:`tracer.capture.patches`).
+
+- ``httpx.Client.request`` and ``httpx.Client.send`` (and ``AsyncClient``'s): one *logical*
+  call at the top of the client, so it is seen whatever answers it below: the real transport,
+  a replaced ``send`` (requre's ``record_httpx``), a replaced transport (pytest-httpx, vcrpy,
+  ``httpx.MockTransport``), a replaced connection pool (respx). ``send`` records only when
+  called directly (``Client.stream`` does), as for requests.
+- ``httpx.HTTPTransport.handle_request`` and ``httpx.AsyncHTTPTransport.handle_async_request``:
+  one *physical* attempt each (a redirect followed is a second attempt of the same call); inside
+  :func:`tracer.capture.patches.answering` the responder answers instead of a connection.
+- ``pyforgejo.core.http_client._retry_timeout``: pyforgejo's retry delay is 0 where sleeps are
+  skipped (a tracer's runs), as PyGithub's throttle and urllib3's back-off are.
+
+>>> import httpx
+>>> from tracer.capture import Tracer
+>>> with Tracer() as t:
+...     httpx.get("https://codeberg.org/api/v1/version")   # doctest: +SKIP
+>>> t.trace().calls[0].route                                 # doctest: +SKIP
+'/version'
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from tracer.capture import patches
+from tracer.capture.patches import Attempt, LogicalCall
+
+
+def _logical(request: Any, frame: Any) -> LogicalCall:
+    return LogicalCall(request.method, str(request.url), request.headers, frame)
+
+
+def _finish(call: LogicalCall, response: Any, error: BaseException | None, start: float) -> None:
+    """Complete ``call`` from the response: the last request really sent (auth and redirects
+    applied) gives its URL and headers."""
+    sent = getattr(response, "_request", None)  # ``Response.request`` raises when unset
+    if sent is not None:
+        call.method = sent.method
+        call.url = str(sent.url)
+        call.headers = sent.headers
+    patches.complete(call, response, error, start)
+
+
+def _run(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
+    token = patches._current.set(call)
+    start = time.perf_counter()
+    response = error = None
+    try:
+        response = original(*args, **kwargs)
+        return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        patches._current.reset(token)
+        _finish(call, response, error, start)
+
+
+async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
+    token = patches._current.set(call)
+    start = time.perf_counter()
+    response = error = None
+    try:
+        response = await original(*args, **kwargs)
+        return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        patches._current.reset(token)
+        _finish(call, response, error, start)
+
+
+def _request_call(method: Any, url: Any, kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+    # the request as the caller asked; _finish replaces it with the one really sent
+    return LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), frame)
+
+
+def _wrap_request(original: Any) -> Any:
+    def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        if not patches.listened():
+            return original(self, method, url, *args, **kwargs)
+        return _run(_request_call(method, url, kwargs, sys._getframe(1)), original, self, method, url, *args, **kwargs)
+
+    return request
+
+
+def _wrap_send(original: Any) -> Any:
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not patches.listened():
+            return original(self, request, *args, **kwargs)
+        return _run(_logical(request, sys._getframe(1)), original, self, request, *args, **kwargs)
+
+    return send
+
+
+def _wrap_async_request(original: Any) -> Any:
+    async def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        if not patches.listened():
+            return await original(self, method, url, *args, **kwargs)
+        call = _request_call(method, url, kwargs, sys._getframe(1))
+        return await _run_async(call, original, self, method, url, *args, **kwargs)
+
+    return request
+
+
+def _wrap_async_send(original: Any) -> Any:
+    async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not patches.listened():
+            return await original(self, request, *args, **kwargs)
+        return await _run_async(_logical(request, sys._getframe(1)), original, self, request, *args, **kwargs)
+
+    return send
+
+
+# -- the transport: physical attempts, or a responder's answers -----------------------------------
+def _answer(request: Any) -> Any:
+    import httpx
+
+    respond = patches.responder()
+    assert respond is not None
+    body = request.read() if hasattr(request, "read") else None
+    status, reason, headers, data = respond(request.method, str(request.url), request.headers, body)
+    return httpx.Response(status, headers=headers, content=data, extensions={"reason_phrase": reason.encode()})
+
+
+def _attempt(call: LogicalCall | None, response: Any, start: float) -> None:
+    if call is not None:
+        call.attempts.append(Attempt(response.status_code, response.headers, (time.perf_counter() - start) * 1000))
+
+
+def _failed(call: LogicalCall | None, exc: BaseException, start: float) -> None:
+    if call is not None:
+        call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
+
+
+def _wrap_handle_request(original: Any) -> Any:
+    def handle_request(self: Any, request: Any) -> Any:
+        call = patches._current.get()
+        answering = patches.responder() is not None
+        if call is None and not answering:
+            return original(self, request)
+        start = time.perf_counter()
+        try:
+            response = _answer(request) if answering else original(self, request)
+        except BaseException as exc:
+            _failed(call, exc, start)
+            raise
+        _attempt(call, response, start)
+        return response
+
+    return handle_request
+
+
+def _wrap_handle_async_request(original: Any) -> Any:
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        call = patches._current.get()
+        answering = patches.responder() is not None
+        if call is None and not answering:
+            return await original(self, request)
+        start = time.perf_counter()
+        try:
+            if answering:
+                await request.aread()
+                response = _answer(request)
+            else:
+                response = await original(self, request)
+        except BaseException as exc:
+            _failed(call, exc, start)
+            raise
+        _attempt(call, response, start)
+        return response
+
+    return handle_async_request
+
+
+def _wrap_retry_timeout(original: Any) -> Any:
+    def _retry_timeout(response: Any, retries: int) -> float:
+        return 0.0 if patches.sleeps_skipped() else original(response, retries)
+
+    return _retry_timeout
+
+
+def targets() -> list[tuple[Any, str, Any]]:
+    """(owner, attribute, wrapper factory) for each httpx place to patch; none without httpx."""
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - httpx comes with ogr (pyforgejo)
+        return []
+    found: list[tuple[Any, str, Any]] = [
+        (httpx.Client, "request", _wrap_request),
+        (httpx.Client, "send", _wrap_send),
+        (httpx.AsyncClient, "request", _wrap_async_request),
+        (httpx.AsyncClient, "send", _wrap_async_send),
+        (httpx.HTTPTransport, "handle_request", _wrap_handle_request),
+        (httpx.AsyncHTTPTransport, "handle_async_request", _wrap_handle_async_request),
+    ]
+    try:
+        from pyforgejo.core import http_client
+    except ImportError:  # pragma: no cover - pyforgejo comes with ogr
+        return found
+    if "_retry_timeout" in http_client.__dict__:
+        found.append((http_client, "_retry_timeout", _wrap_retry_timeout))
+    return found
