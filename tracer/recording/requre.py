@@ -1,8 +1,10 @@
 """Import requre recordings (the ogr project's test data) as vcrpy cassettes.
 
-A requre file stores ``requests.sessions → send → METHOD → URL → [entries]``; each entry holds
-``metadata`` and ``output`` (the ``requests.Response`` fields: ``_content``, ``status_code``,
-``reason``, ``headers``, ...). The conversion keeps requre's order (method blocks in file order,
+A requre file stores ``requests.sessions → send → METHOD → URL → [entries]`` (requests: ogr's
+GitHub, GitLab and Pagure services) and ``httpx._client → send → METHOD → URL → [entries]``
+(httpx: ogr's Forgejo service, through pyforgejo); each entry holds ``metadata`` and ``output``
+(the response's fields: ``_content``, ``status_code``, ``reason`` (requests only), ``headers``,
+...). Both kinds become the same vcrpy interactions, which replay to either client. The conversion keeps requre's order (method blocks in file order,
 URLs in order, entries in list order); a list that YAML aliases under a second URL (ogr stores
 the same responses under ``https://api.github.com/...`` and ``https://api.github.com:443/...``)
 is one recording and is imported once. requre keeps no request headers or bodies. Responses go
@@ -35,6 +37,8 @@ SUPPORTED_STORAGE_VERSIONS = (2, 3)
 #: requre ``DataTypes.List``: each key holds a list of entries
 SUPPORTED_DATA_TYPES = (1,)
 SUPPORTED_KEY_STRATEGIES = ("StorageKeysInspectSimple",)
+#: the clients whose ``send`` requre records: requests' sessions and httpx's client
+RECORDED_CLIENTS = ("requests.sessions", "httpx._client")
 #: headers that describe the transfer, not the body we store; Content-Length is recomputed
 DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
@@ -67,21 +71,31 @@ def load_requre(path: str | os.PathLike[str]) -> dict[str, Any]:
 def import_requre(path: str | os.PathLike[str], retries: int = RETRIES) -> list[dict[str, Any]]:
     """The vcrpy interactions (``{"request": ..., "response": ...}``) of one requre file.
 
-    ``retries`` is the client's retry count (ogr's default): an answer it retries is written
-    ``retries + 1`` times; 0 for a client that never retries.
+    ``retries`` is the requests client's retry count (ogr's default): an answer it retries is
+    written ``retries + 1`` times; 0 for a client that never retries. httpx records are written
+    once each (pyforgejo retries above ``send``, so requre recorded every attempt).
     """
     path = Path(path)
     data = load_requre(path)
-    sessions = data.get("requests.sessions")
-    if sessions is None:
-        return []  # a test that made no HTTP call: an empty cassette
-    send = sessions.get("send", {}) if isinstance(sessions, dict) else None
-    if send is None:
-        return []
-    if not isinstance(send, dict):
-        raise DataError(f"{path}: 'requests.sessions' → 'send' is not a mapping of methods")
     interactions: list[dict[str, Any]] = []
     seen: set[int] = set()  # id() of entry lists already imported (YAML aliases)
+    for section in RECORDED_CLIENTS:
+        sessions = data.get(section)
+        if sessions is None:
+            continue  # a test that made no call through this client
+        send = sessions.get("send", {}) if isinstance(sessions, dict) else None
+        if send is None:
+            continue
+        if not isinstance(send, dict):
+            raise DataError(f"{path}: '{section}' → 'send' is not a mapping of methods")
+        # pyforgejo retries above httpx's send: requre recorded each attempt already
+        interactions.extend(_interactions(path, send, retries if section == "requests.sessions" else 0, seen))
+    return interactions
+
+
+def _interactions(path: Path, send: dict[str, Any], retries: int, seen: set[int]) -> list[dict[str, Any]]:
+    """The interactions of one client's ``send`` block, in requre's order."""
+    interactions: list[dict[str, Any]] = []
     for method, urls in send.items():
         if not isinstance(method, str) or not isinstance(urls, dict):
             raise DataError(f"{path}: send → {method!r} is not a mapping of URLs")
