@@ -3,7 +3,7 @@
 A :class:`RouteTable` holds a forge's templates (``/repos/{owner}/{repo}/pulls/{pull_number}``)
 and finds the one a path belongs to: literal segments first, then a segment with a placeholder
 and a literal part (``{requestid}.patch``), then a one-segment placeholder, then one spanning
-segments (``{path+}``). A path no template names gets one made from it (:meth:`RouteTable.fallback`):
+segments (``{path+}``, as few as let the rest match). A path no template names gets one made from it (:meth:`RouteTable.fallback`):
 segments that are literals somewhere in the table stay, every other becomes a placeholder, so no
 value (a login, a label, a sha) is ever shown.
 
@@ -16,8 +16,8 @@ in a template.
 >>> table = RouteTable([("GET", "/repos/{owner}/{repo}/pulls/{pull_number}")])
 >>> table.match("GET", "/repos/packit/ogr/pulls/42")
 ('/repos/{owner}/{repo}/pulls/{pull_number}', {'owner': 'packit', 'repo': 'ogr', 'pull_number': '42'})
->>> table.template("GET", "/repos/packit/ogr/labels/bug")
-'/repos/{owner}/{repo}/{name}/{name_2}'
+>>> table.template("GET", "/repos/packit/ogr/labels/bug")  # not in the table: no value shown
+'/repos/{name}/{name_2}/{name_3}/{name_4}'
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def _walk(node: _Node, segments: list[str], i: int, method: str | None) -> str |
         if found is not None:
             return found
     if node.spans is not None and segment:
-        for end in range(len(segments), i, -1):  # the longest span first
+        for end in range(i + 1, len(segments) + 1):  # the shortest span first: literals after it win
             found = _walk(node.spans, segments, end, method)
             if found is not None:
                 return found
@@ -205,7 +205,7 @@ def _assign(parts: list[str], p: int, segments: list[str], s: int, values: dict[
     if len(found) == 1 and found[0].span() == (0, len(part)):
         name = found[0].group(1)
         if name.endswith("+"):
-            for end in range(len(segments), s, -1):
+            for end in range(s + 1, len(segments) + 1):
                 if _assign(parts, p + 1, segments, end, values):
                     values[name.rstrip("+")] = "/".join(segments[s:end])
                     return True

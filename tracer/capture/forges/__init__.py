@@ -85,6 +85,9 @@ def load() -> dict[str, Forge]:
     for name in FORGE_NAMES:
         raw = data["forges"][name]
         table, source = _routes(name)
+        for line in raw.get("extra_routes") or []:
+            method, _, template = line.partition(" ")
+            table.add(method, template)
         web = RouteTable()
         for line in raw.get("web") or []:
             method, _, template = line.partition(" ")
