@@ -190,7 +190,8 @@ def _values(template: str, segments: list[str]) -> dict[str, str]:
     parts = _segments(template)
     values: dict[str, str] = {}
     _assign(parts, 0, segments, 0, values)
-    return values
+    order = [m.group(1).rstrip("+") for m in PLACEHOLDER.finditer(template)]
+    return {name: values[name] for name in order if name in values}
 
 
 def _assign(parts: list[str], p: int, segments: list[str], s: int, values: dict[str, str]) -> bool:
