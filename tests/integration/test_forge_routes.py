@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from paths import CASSETTES
+
 from tracer.capture.forges import FORGE_NAMES, FORGES, load
 from tracer.capture.hosts import Hosts, parse_forge_host
 from tracer.capture.routes import RouteTable, literals, problems, snake
@@ -93,8 +95,6 @@ def test_every_github_route_in_ogrs_suite_and_the_shipped_runs_is_a_described_on
     """Checked over every request of ogr's GitHub recordings and of the shipped runs: each is
     named by a template of GitHub's description (or the contents root listing), never by
     the fallback; so no literal value, no mixed or repeated placeholder name."""
-    from pathlib import Path
-
     from tracer.capture.hosts import host_of
     from tracer.recording.cassette_io import load_cassette
     from tracer.recording.requre import import_requre
@@ -103,7 +103,7 @@ def test_every_github_route_in_ogrs_suite_and_the_shipped_runs_is_a_described_on
     uris = [(i["request"]["method"], i["request"]["uri"])
             for f in sorted((shared_dir / "realdata" / "ogr-github-recordings").glob("*.yaml"))
             for i in import_requre(f, retries=0)]
-    root = Path(__file__).resolve().parent.parent / "cassettes"
+    root = CASSETTES
     uris += [(i["request"]["method"], i["request"]["uri"])
              for f in sorted(root.rglob("*.yaml")) if f.name != "manifest.yaml"
              for i in load_cassette(f)["interactions"]]
