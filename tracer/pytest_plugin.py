@@ -9,7 +9,7 @@ Fixtures and markers over :mod:`tracer.budget` (the logic) and :mod:`tracer.capt
 - ``github_api_scaling(work, factors=(1, 2, 3), per_unit=..., exact=False)``
 - ``@pytest.mark.github_api_cassette(name=None, allowed_hosts=(), match_on=None)``: replay
   ``cassettes/<module>/<test>.yaml`` with ``record_mode="none"`` and the network blocked
-- ``fakehub`` / ``make_fakehub``: the loopback GitHub (from :mod:`tracer.packit.loopback.pytest_fixtures`)
+- ``fakehub`` / ``make_fakehub``: the loopback GitHub (the packit study's plugin, :mod:`tracer.packit.pytest_plugin`)
 
 Limits: ``total``, ``is_project_private``, ``is_user_approved``, ``load_packit_yaml``, ``set_status``,
 ``auth``, ``other`` (exact, ``==``) or the same with ``max_`` (``<=``); ``handler="…"`` counts one
@@ -45,11 +45,6 @@ from tracer.budget import (
 )
 from tracer.capture import Trace, Tracer
 from tracer.errors import DataError, UsageError
-
-try:  # the loopback GitHub's fixtures, re-exported for projects that use this plugin
-    from tracer.packit.loopback.pytest_fixtures import fakehub, make_fakehub  # noqa: F401
-except ImportError:  # pragma: no cover - the plugin works without the loopback package
-    pass
 
 BUDGET, RECORD, CASSETTE = "github_api_budget", "github_api_record", "github_api_cassette"
 MARKERS = (

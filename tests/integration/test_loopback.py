@@ -21,7 +21,6 @@ import yaml
 
 from tracer.errors import DataError
 from tracer.packit.loopback import Fault, World, generate_app_key, sign_app_jwt, token_identity
-from tracer.packit.loopback.pytest_fixtures import fakehub, make_fakehub  # noqa: F401 - fixtures
 
 REPO = "packit/hello-world"
 PR1_SHA = "717a8652e8c1891b449e48754412152a8b246a6e"
@@ -482,7 +481,7 @@ def test_keep_alive_connections_disable_nagle(fakehub, session) -> None:  # noqa
 
 # -- boundaries and the CLI --------------------------------------------------------------------------
 def test_loopback_imports_nothing_of_capture_worker_or_cli() -> None:
-    code = ("import sys, tracer.packit.loopback, tracer.packit.loopback.pytest_fixtures; "
+    code = ("import sys, tracer.packit.loopback, tracer.packit.pytest_plugin; "
             "print([m for m in sys.modules if m.startswith(('tracer.capture', 'tracer.packit.worker', 'tracer.cli'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

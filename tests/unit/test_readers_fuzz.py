@@ -84,7 +84,7 @@ READERS: dict[str, tuple[Callable[[], Any], str, Callable[[Path], Any]]] = {
     "manifest": (_manifest, "manifest.yaml", lambda p: Manifest.load(p.parent, check_files=False)),
     "trace": (_trace, "t.json", Trace.load),
     "trace-for-drift": (_trace, "t.json", Measurement.from_trace_json),
-    "rules": (_yaml_file(ROOT / "tracer/capture/rules.yaml"), "r.yaml", lambda p: Rules.load(p)),
+    "rules": (_yaml_file(ROOT / "tracer/packit/rules.yaml"), "r.yaml", lambda p: Rules.load(p)),
     "world": (_yaml_file(ROOT / "tracer/packit/worker/worlds/packit-pipeline.yaml"), "w.yaml", World.load),
     "profile": (_yaml_file(ROOT / "tracer/packit/worker/profiles/packit-service@bc1f66bb.yaml"), "p.yaml", load_profile),
     "explanations": (_yaml_file(ROOT / "tracer/packit/drift/explanations.yaml"), "e.yaml", load_explanations),

@@ -21,12 +21,12 @@ from tabulate import tabulate
 
 from tracer.budget.errors import BudgetExceeded
 from tracer.budget.report import list_calls
-from tracer.capture import CATEGORIES, MEASURES, Call, Trace, Tracer
+from tracer.capture import MEASURES, Call, Rules, Trace, Tracer
 from tracer.errors import UsageError
 
 TOTAL = "total"
-#: what a limit can be put on: the model's four categories, auth, other and the total
-LIMIT_NAMES: tuple[str, ...] = CATEGORIES + (TOTAL,)
+#: what a limit can be put on: the default rules' categories (packit's four, auth, other) and the total
+LIMIT_NAMES: tuple[str, ...] = Rules.default().categories + (TOTAL,)
 _MAX = "max_"
 
 

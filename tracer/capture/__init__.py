@@ -9,7 +9,7 @@ Public API::
     trace = t.trace()                # Trace: totals by handler, event, category, endpoint
 """
 
-from tracer.capture.call import AUTH, CATEGORIES, MODEL_CATEGORIES, NO_HANDLER, OTHER, Call
+from tracer.capture.call import AUTH, NO_HANDLER, OTHER, Call
 from tracer.capture.classify import Classifier
 from tracer.capture.patches import GITHUB_API, NetworkBlockedError, block_network, no_throttle, redirect_api
 from tracer.capture.rules import Rules
@@ -18,7 +18,7 @@ from tracer.capture.trace import MEASURES, RateLimitGap, Trace
 from tracer.capture.tracer import Tracer, auth_of
 
 __all__ = [
-    "AUTH", "CATEGORIES", "MODEL_CATEGORIES", "NO_HANDLER", "OTHER", "MEASURES", "GITHUB_API",
+    "AUTH", "NO_HANDLER", "OTHER", "MEASURES", "GITHUB_API",
     "Call", "Classifier", "RateLimitGap", "Rules", "Scope", "Trace", "Tracer",
     "NetworkBlockedError", "auth_of", "block_network", "current_scope", "handler", "no_scope", "no_throttle", "redirect_api",
 ]

@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-#: the four categories of the published model
-MODEL_CATEGORIES: tuple[str, ...] = (
-    "is_project_private",
-    "is_user_approved",
-    "load_packit_yaml",
-    "set_status",
-)
-#: token minting and app (JWT) calls
+#: the category of token minting and app (JWT) calls, whatever the rules say
 AUTH = "auth"
-#: everything the model does not see
+#: the category of a call no rule puts in another
 OTHER = "other"
-CATEGORIES: tuple[str, ...] = MODEL_CATEGORIES + (AUTH, OTHER)
 
 NO_HANDLER = "(no handler)"
 

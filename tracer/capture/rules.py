@@ -1,4 +1,5 @@
-"""Classification rules (data in ``rules.yaml``) and the classifier built from them."""
+"""Classification rules: data files (the tracer's ``github.yaml``, with the rules files other
+packages register layered over it) parsed into :class:`Rules`."""
 
 from __future__ import annotations
 
@@ -10,13 +11,18 @@ from pathlib import Path
 from typing import Any
 
 
-from tracer.capture.call import CATEGORIES, OTHER
+from tracer import registry
+from tracer.capture.call import AUTH, OTHER
 from tracer.capture.hosts import Hosts, parse_host
 from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 
-DEFAULT_RULES = "rules.yaml"
+#: the tracer's own GitHub rules (hosts, route templates, charging, token minting)
+GITHUB_RULES = "github.yaml"
+#: the categories every rules file may use: token minting and app calls, and everything else
+BUILTIN_CATEGORIES: tuple[str, ...] = (AUTH, OTHER)
 _PARAM = re.compile(r"\{(\w+)(\+?)\}")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -66,14 +72,25 @@ def compile_template(template: str, params: dict[str, list[str]] | None = None) 
 
 @dataclass(frozen=True)
 class Rules:
-    """Call-site rules (tried first) and route rules, in priority order; GitHub API hosts and
-    the names of other hosts."""
+    """Call-site rules (tried first) and route rules, in priority order; the categories they
+    introduce; GitHub API hosts and the names of other hosts.
+
+    >>> rules = Rules.load("my-rules.yaml")     # over the default rules
+    >>> rules.categories
+    ('is_project_private', 'is_user_approved', 'load_packit_yaml', 'set_status', 'my_category', 'auth', 'other')
+    """
 
     sites: tuple[SiteRule, ...]
     routes: tuple[RouteRule, ...]
     sources: tuple[str, ...] = ()
     github_hosts: tuple[tuple[str, str], ...] = ()
     host_labels: tuple[tuple[str, str], ...] = ()
+    declared: tuple[str, ...] = ()  # categories the files introduce, in report order
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Every category a call can get, in report order: the declared ones, ``auth``, ``other``."""
+        return self.declared + BUILTIN_CATEGORIES
 
     @property
     def hosts(self) -> Hosts:
@@ -82,46 +99,90 @@ class Rules:
 
     @classmethod
     @functools.cache
+    def github(cls) -> Rules:
+        """The tracer's own GitHub rules alone (no application's categories).
+
+        >>> Rules.github().categories
+        ('auth', 'other')
+        """
+        text = resources.files("tracer.capture").joinpath(GITHUB_RULES).read_text(encoding="utf-8")
+        return cls.parse(text, source=f"tracer/capture/{GITHUB_RULES}")
+
+    @classmethod
+    @functools.cache
     def default(cls) -> Rules:
-        text = resources.files("tracer.capture").joinpath(DEFAULT_RULES).read_text()
-        return cls.parse(text, source=f"tracer/capture/{DEFAULT_RULES}")
+        """The GitHub rules with every rules file registered under ``api_tracer.rules`` layered
+        over them (in name order): packit's categories, with api-tracer installed.
+
+        >>> Rules.default().categories[:2]
+        ('is_project_private', 'is_user_approved')
+        """
+        rules = cls.github()
+        for data in registry.registered(registry.RULES).values():
+            text, source = data.read()
+            rules = cls.parse(text, source, known=rules.categories).then(rules)
+        return rules
 
     @classmethod
     def load(cls, *paths: str | Path, with_default: bool = True) -> Rules:
-        """The default rules overridden by each file in ``paths`` (later files win)."""
+        """The default rules overridden by each file in ``paths`` (later files win).
+
+        >>> Rules.load("my-rules.yaml").sources[0]
+        'my-rules.yaml'
+        """
         rules = cls.default() if with_default else cls((), ())
         for path in paths:
             text = read_text(path, "rules file")
-            rules = cls.parse(text, source=str(path)).then(rules)
+            rules = cls.parse(text, source=str(path), known=rules.categories).then(rules)
         return rules
 
     def then(self, fallback: Rules) -> Rules:
-        """These rules first, then ``fallback``'s."""
+        """These rules first, then ``fallback``'s; the categories of both."""
         return Rules(
             self.sites + fallback.sites,
             self.routes + fallback.routes,
             self.sources + fallback.sources,
             tuple(dict.fromkeys(fallback.github_hosts + self.github_hosts)),
             self.host_labels + fallback.host_labels,
+            tuple(dict.fromkeys(fallback.declared + self.declared)),
         )
 
     @classmethod
-    def parse(cls, text: str, source: str = "<rules>") -> Rules:
+    def parse(cls, text: str, source: str = "<rules>", known: tuple[str, ...] = BUILTIN_CATEGORIES) -> Rules:
+        """One rules file; its rules may use the categories it declares and those ``known``.
+
+        >>> Rules.parse("version: 1\ncategories: [mine]\ncall_sites: [{function: '*.f', category: mine}]").categories
+        ('mine', 'auth', 'other')
+        """
         data = parse_yaml(text, source)
         if not isinstance(data, dict) or data.get("version") != 1:
             raise DataError(f"{source}: not a rules file (expected a mapping with 'version: 1')")
-        unknown = set(data) - {"version", "call_sites", "routes", "github_hosts", "host_labels"}
+        unknown = set(data) - {"version", "categories", "call_sites", "routes", "github_hosts", "host_labels"}
         if unknown:
             raise DataError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
+        declared = _declared(data, source)
+        usable = tuple(dict.fromkeys(known + declared + BUILTIN_CATEGORIES))
         sites = tuple(
-            _site_rule(raw, f"{source}: call_sites[{i}]")
+            _site_rule(raw, f"{source}: call_sites[{i}]", usable)
             for i, raw in enumerate(_list(data, "call_sites", source))
         )
         routes = tuple(
-            _route_rule(raw, f"{source}: routes[{i}]")
+            _route_rule(raw, f"{source}: routes[{i}]", usable)
             for i, raw in enumerate(_list(data, "routes", source))
         )
-        return cls(sites, routes, (source,), _github_hosts(data, source), _host_labels(data, source))
+        return cls(sites, routes, (source,), _github_hosts(data, source), _host_labels(data, source), declared)
+
+
+def _declared(data: dict[str, Any], source: str) -> tuple[str, ...]:
+    value = data.get("categories") or []
+    if not isinstance(value, list) or not all(isinstance(c, str) and _NAME.fullmatch(c) for c in value):
+        raise DataError(f"{source}: 'categories' must be a list of names such as [set_status, is_user_approved]")
+    clash = sorted(set(value) & set(BUILTIN_CATEGORIES))
+    if clash:
+        raise DataError(f"{source}: 'categories': {', '.join(clash)} is the tracer's own (declare only new ones)")
+    if len(set(value)) != len(value):
+        raise DataError(f"{source}: 'categories' names a category twice")
+    return tuple(value)
 
 
 def _github_hosts(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
@@ -145,27 +206,27 @@ def _list(data: dict[str, Any], key: str, source: str) -> list[Any]:
     return value
 
 
-def _category(raw: dict[str, Any], where: str, required: bool) -> str | None:
+def _category(raw: dict[str, Any], where: str, required: bool, usable: tuple[str, ...]) -> str | None:
     category = raw.get("category")
     if category is None and not required:
         return None
-    if category not in CATEGORIES:
+    if category not in usable:
         raise DataError(
-            f"{where}: unknown category {category!r} (one of {', '.join(CATEGORIES)})"
+            f"{where}: unknown category {category!r} (one of {', '.join(usable)}; a new one is declared under 'categories')"
         )
     return category
 
 
-def _site_rule(raw: Any, where: str) -> SiteRule:
+def _site_rule(raw: Any, where: str, usable: tuple[str, ...]) -> SiteRule:
     if not isinstance(raw, dict) or set(raw) - {"function", "category"}:
         raise DataError(f"{where}: a call-site rule has 'function' and 'category' only")
     function = raw.get("function")
     if not isinstance(function, str) or not function:
         raise DataError(f"{where}: 'function' must be a glob such as '*.is_private'")
-    return SiteRule(function, _category(raw, where, required=True) or OTHER)
+    return SiteRule(function, _category(raw, where, required=True, usable=usable) or OTHER)
 
 
-def _route_rule(raw: Any, where: str) -> RouteRule:
+def _route_rule(raw: Any, where: str, usable: tuple[str, ...]) -> RouteRule:
     if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged", "final", "params"}:
         raise DataError(f"{where}: a route rule has 'route', 'category', 'charged', 'final' and 'params' only")
     route = raw.get("route")
@@ -176,7 +237,7 @@ def _route_rule(raw: Any, where: str) -> RouteRule:
     for name, value in (("charged", charged), ("final", final)):
         if not isinstance(value, bool):
             raise DataError(f"{where}: '{name}' must be true or false")
-    category = _category(raw, where, required=final)
+    category = _category(raw, where, required=final, usable=usable)
     params = raw.get("params") or {}
     names = {m.group(1) for m in _PARAM.finditer(parts[1])}
     if not isinstance(params, dict) or not all(

@@ -11,7 +11,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from tracer.capture.call import CATEGORIES, NO_HANDLER, Call
+from tracer.capture.call import NO_HANDLER, Call
 from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
 from tracer.datafile import check_header, checked_fields, read_text
@@ -114,17 +114,23 @@ class Trace:
             return Counter(getattr(c, keys[0]) for c in calls)
         return Counter(tuple(getattr(c, k) for k in keys) for c in calls)
 
+    def category_names(self) -> tuple[str, ...]:
+        """The default rules' categories in report order, then any other category a call has."""
+        known = Rules.default().categories
+        return known + tuple(dict.fromkeys(c.category for c in self.calls if c.category not in known))
+
     def categories(self, measure: str = "requests") -> dict[str, int]:
-        """Every category (zeros included), in the canonical order."""
+        """Every category (zeros included), in report order (:meth:`category_names`)."""
         counts = self.count_by("category", measure=measure)
-        return {cat: counts.get(cat, 0) for cat in CATEGORIES}
+        return {cat: counts.get(cat, 0) for cat in self.category_names()}
 
     def nested(self, outer: str, measure: str = "requests") -> dict[str, dict[str, int]]:
         """``{handler|event|…: {category: n}}`` in order of first appearance."""
         out: dict[str, dict[str, int]] = {}
+        names = self.category_names()
         for call in self.measured(measure).calls:
             key = getattr(call, outer) or NO_HANDLER
-            row = out.setdefault(key, dict.fromkeys(CATEGORIES, 0))
+            row = out.setdefault(key, dict.fromkeys(names, 0))
             row[call.category] += 1
         return out
 
@@ -184,7 +190,7 @@ class Trace:
             rows.append([key, *cats.values(), sum(cats.values())])
         totals = self.categories(measure)
         rows.append(["total", *totals.values(), sum(totals.values())])
-        return tabulate(rows, headers=[by, *CATEGORIES, "total"], tablefmt=fmt)
+        return tabulate(rows, headers=[by, *totals, "total"], tablefmt=fmt)
 
     def endpoint_table(self, fmt: str = "simple") -> str:
         counts = self.count_by("endpoint", "category")
@@ -234,8 +240,9 @@ class Trace:
 def call_from_json(raw: Any, where: str) -> Call:
     """One call record of a trace file, checked field by field (one-line DataError)."""
     call = Call(**checked_fields(Call, raw, where))
-    if call.category not in CATEGORIES:
-        raise DataError(f"{where}: unknown category {call.category!r:.60} (one of {', '.join(CATEGORIES)})")
+    known = Rules.default().categories
+    if call.category not in known:
+        raise DataError(f"{where}: unknown category {call.category!r:.60} (one of {', '.join(known)})")
     return call
 
 

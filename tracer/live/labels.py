@@ -1,7 +1,7 @@
 """Label tables: a Celery task (its name and kwargs) → handler, event and scenario labels.
 
-A table is data (``tables/packit-service.yaml`` is packit-service's at both eras; give your own
-file for another app)::
+A table is data (packit-service's, at both eras, is registered by the packit study as
+``packit-service``; give your own file for another app)::
 
     labels = Labels.load("packit-service")            # or a path to a YAML table
     labels.handler("task.run_copr_build_handler")     # "CoprBuildHandler"
@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tracer import registry
 from tracer.datafile import check_header, parse_yaml, read_yaml
 from tracer.errors import DataError
 
@@ -98,17 +98,21 @@ class Labels:
     # -- reading --------------------------------------------------------------------------
     @classmethod
     def load(cls, table: str | Path | None = None) -> Labels:
-        """A shipped table by name (``packit-service``), or a YAML file; None: an empty table
-        (every task labelled with its own name, no events)."""
+        """A registered table by name (``packit-service``, under the entry point group
+        ``api_tracer.label_tables``), or a YAML file; None: an empty table (every task labelled
+        with its own name, no events).
+
+        >>> Labels.load("packit-service").handler("task.run_copr_build_handler")
+        'CoprBuildHandler'
+        """
         if table is None:
             return cls("(none)", {}, ())
         if isinstance(table, str) and "/" not in table and not table.endswith((".yaml", ".yml")):
-            shipped = resources.files("tracer.packit.live.tables").joinpath(f"{table}.yaml")
-            if not shipped.is_file():
-                known = sorted(p.name[:-5] for p in resources.files("tracer.packit.live.tables").iterdir() if p.name.endswith(".yaml"))
-                raise DataError(f"no label table named {table!r} (shipped: {', '.join(known)}; or give a YAML file)")
-            return cls.from_dict(parse_yaml(shipped.read_text(encoding="utf-8"), f"tracer/packit/live/tables/{table}.yaml"),
-                                 f"tracer/packit/live/tables/{table}.yaml")
+            tables = registry.registered(registry.LABEL_TABLES)
+            if table not in tables:
+                raise DataError(f"no label table named {table!r} (registered: {', '.join(tables) or 'none'}; or give a YAML file)")
+            text, source = tables[table].read()
+            return cls.from_dict(parse_yaml(text, source), source)
         return cls.from_dict(read_yaml(table), str(table))
 
     @classmethod

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from tracer.capture.call import CATEGORIES
+from tracer.capture import Rules
 from tracer.datafile import check_header, checked_fields
 from tracer.errors import DataError
 from tracer.recording.cassette_io import load_yaml, write_text_atomic
@@ -111,9 +111,10 @@ def _entry(raw: Any, where: str) -> CassetteEntry:
     check_run_file(entry.file, f"{where}: 'file'")
     if entry.step < 1 or entry.interactions < 0:
         raise DataError(f"{where}: 'step' must be 1 or more and 'interactions' 0 or more")
+    known = Rules.default().categories
     for j, category in enumerate(entry.categories):
-        if category not in CATEGORIES:
-            raise DataError(f"{where}: categories[{j}]: unknown category {category!r:.60} (one of {', '.join(CATEGORIES)})")
+        if category not in known:
+            raise DataError(f"{where}: categories[{j}]: unknown category {category!r:.60} (one of {', '.join(known)})")
     return entry
 
 

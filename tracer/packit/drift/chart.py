@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tracer.capture import CATEGORIES, MODEL_CATEGORIES
+from tracer.packit.categories import CATEGORIES, MODEL_CATEGORIES
 from tracer.packit.charts import MISSING_MESSAGE, draw_bars
 from tracer.packit.drift.compare import TOTAL
 from tracer.packit.drift.report import DriftReport

@@ -11,7 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tracer.capture import CATEGORIES, MODEL_CATEGORIES, OTHER, Call, Trace
+from tracer.capture import OTHER, Call, Trace
+from tracer.packit.categories import CATEGORIES, MODEL_CATEGORIES
 from tracer.packit.drift.measurement import Measurement
 from tracer.packit.drift.load import NO_EVENT, trace_load
 from tracer.packit.model import (

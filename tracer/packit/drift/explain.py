@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 
-from tracer.capture import CATEGORIES, Call
+from tracer.capture import Call
+from tracer.packit.categories import CATEGORIES
 from tracer.packit.drift.compare import Cell, EventComparison, RunComparison
 from tracer.datafile import check_header, parse_yaml, read_text
 from tracer.errors import DataError

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracer.capture import CATEGORIES
+from tracer.packit.categories import CATEGORIES
 from tracer.packit.drift.compare import TOTAL
 from tracer.packit.drift.measurement import Measurement
 from tracer.packit.drift.scenario import model_without_chroots

@@ -53,7 +53,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from tracer.capture import CATEGORIES, MODEL_CATEGORIES
+from tracer.packit.categories import CATEGORIES, MODEL_CATEGORIES
 from tracer.packit.drift.compare import TOTAL, Cell, EventComparison, PipelineCeiling, RunComparison
 from tracer.packit.drift.fit import Fit, Line
 from tracer.packit.drift.report import DriftReport

@@ -1,4 +1,5 @@
-"""Pytest fixtures for the loopback GitHub (the api-tracer pytest plugin re-exports them).
+"""The packit study's pytest plugin (entry point ``pytest11: packit``), beside the tracer's budget
+plugin: fixtures for the loopback GitHub.
 
 - ``fakehub``: a running :class:`FakeGitHub` on the default world (bodies carry
   ``https://api.github.com`` URLs, as GitHub's do); stopped after the test.
