@@ -5,7 +5,12 @@ class TracerError(Exception):
     """Base of every error api-tracer reports to a user (bad input, bad data).
 
     The message is one line; ``details`` (optional, several lines, e.g. a table) is printed
-    after it.
+    after it. The command line prints it and exits 2::
+
+        try:
+            trace = Trace.load(path)
+        except TracerError as exc:
+            sys.exit(f"{exc}")        # "run.json: calls[3]: 'status' must be an integer ..."
     """
 
     def __init__(self, message: str = "", details: str = "") -> None:
@@ -14,11 +19,20 @@ class TracerError(Exception):
 
 
 class UsageError(TracerError):
-    """A command-line argument or API argument is invalid."""
+    """A command-line argument or API argument is invalid.
+
+    >>> Budget.from_kwargs(max_totl=3)
+    Traceback (most recent call last):
+    UsageError: github_api_budget: unknown budget argument 'max_totl' (valid: ...)
+    """
 
 
 class DataError(TracerError):
     """A file (rules, cassette, manifest, scenario, trace) is missing or malformed.
 
     The message names the file and what is wrong with it.
+
+    >>> Rules.load("rules.yaml")
+    Traceback (most recent call last):
+    DataError: rules.yaml: routes[0]: 'route' must look like 'GET /repos/{owner}/{repo}', got 'get /x'
     """

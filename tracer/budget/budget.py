@@ -235,3 +235,16 @@ def check_all(trace: Trace, budgets: tuple[Budget, ...] | list[Budget], where: s
     if reports:
         raise BudgetExceeded("\n\n".join(reports))
 
+
+def api_budget(*, handler: str | None = None, measure: str = "requests", **limits: Any) -> BudgetBlock:
+    """Trace a block and check one budget when it ends (:class:`BudgetExceeded` if it is not met).
+
+    Limits are ``category=N`` (exactly N) or ``max_category=N`` (at most N) for each category of
+    the rules and ``total``; ``handler=`` counts one handler's calls; ``measure="charged"`` counts
+    what the rate limit is charged. The block's :class:`Trace` is yielded::
+
+        with tracer.api_budget(max_total=35, set_status=30, handler="CoprBuildEndHandler") as trace:
+            run_handler()
+    """
+    return BudgetBlock(Budget.from_kwargs(handler=handler, measure=measure, source="api_budget", **limits))
+

@@ -133,3 +133,19 @@ class CassetteReplay:
     def check(self, where: str | None = None) -> None:
         if self.misses():
             raise CassetteMiss(self.message(where))
+
+
+def replay(path: str | os.PathLike[str], *, allowed_hosts: Sequence[str] = (),
+           match_on: Sequence[str] | None = None) -> CassetteReplay:
+    """Answer every request from the vcrpy cassette at ``path`` alone, network blocked, and trace.
+
+    A request the cassette cannot answer fails the client's call and is listed by
+    ``check()``; ``allowed_hosts`` (regexes) may still be reached::
+
+        with tracer.replay("cassettes/test_x/test_build.yaml") as r:
+            run_handler()
+        r.check()                     # CassetteMiss naming each unanswered request
+        r.trace.categories()
+    """
+    return CassetteReplay(path, allowed_hosts=allowed_hosts, match_on=match_on)
+

@@ -8,7 +8,13 @@ class BudgetError(AssertionError):
 
 
 class BudgetExceeded(BudgetError):
-    """Measured calls do not fit a budget (more than a maximum, or not equal to an exact count)."""
+    """Measured calls do not fit a budget (more than a maximum, or not equal to an exact count).
+
+    An ``AssertionError``, so a test fails with the budget table as its message::
+
+        with tracer.api_budget(max_set_status=2):
+            report_three_statuses()       # BudgetExceeded: set_status <= 2, measured 3 (1 over)
+    """
 
 
 class BaselineMismatch(BudgetError):

@@ -24,6 +24,10 @@ class Call:
     one-way digest that tells rate-limit buckets apart. ``host`` is the
     host asked; ``github`` is false for a host that is not GitHub's API
     (such a call is kept apart: never in a category, never charged).
+
+    >>> call = trace.calls[0]
+    >>> call.endpoint, call.category, call.charged, call.handler
+    ('GET /repos/{owner}/{repo}', 'is_project_private', True, 'process_message')
     """
 
     seq: int

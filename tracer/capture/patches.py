@@ -390,7 +390,10 @@ def redirect_api(base_url: str) -> Iterator[str]:
 
     The one documented redirect that points unchanged ogr/PyGithub at a loopback
     GitHub: clients keep their default base URL and the tracer (and a cassette
-    recorder's request filter) see ``https://api.github.com/…`` URLs.
+    recorder's request filter) see ``https://api.github.com/…`` URLs::
+
+        with redirect_api("http://127.0.0.1:8080"), Tracer() as t:
+            GithubService(token=token).get_project(namespace="o", repo="r").is_private()
     """
     base = base_url.rstrip("/")
     _acquire()
@@ -424,7 +427,13 @@ def answering(responder: Responder) -> Iterator[None]:
 
 @contextmanager
 def no_throttle() -> Iterator[None]:
-    """Skip PyGithub's throttling sleeps and urllib3/ogr retry back-offs in this context."""
+    """Skip PyGithub's throttling sleeps and urllib3/ogr retry back-offs in this context.
+
+    ::
+
+        with no_throttle():
+            project.set_commit_status(...)   # no 1 s pause between writes
+    """
     _acquire()
     token = _skip_sleeps.set(True)
     try:
@@ -455,13 +464,28 @@ def throttle_skipped() -> bool:
 
 
 class NetworkBlockedError(RuntimeError):
-    """A connection to a network host was attempted while the network is blocked."""
+    """A connection to a network host was attempted while the network is blocked.
+
+    ::
+
+        with block_network():
+            try:
+                requests.get("https://api.github.com/")
+            except requests.ConnectionError as exc:   # requests wraps it
+                assert isinstance(exc.__context__, NetworkBlockedError)
+    """
 
 
 @contextmanager
 def block_network(allowed_hosts: Sequence[str] = (), why: str = "the network is blocked") -> Iterator[None]:
     """Refuse IPv4/IPv6 ``connect`` to any host not matching one of ``allowed_hosts`` (regexes),
-    in every thread, while inside (offline replay: only cassettes may answer)."""
+    in every thread, while inside (offline replay: only cassettes may answer).
+
+    ::
+
+        with block_network(allowed_hosts=["127.0.0.1"]):
+            requests.get("https://api.github.com/")   # NetworkBlockedError
+    """
     pattern = re.compile("|".join(f"(?:{h})" for h in allowed_hosts)) if allowed_hosts else None
     with _lock:
         original_connect, original_connect_ex = socket.socket.connect, socket.socket.connect_ex

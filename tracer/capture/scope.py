@@ -47,7 +47,14 @@ class handler:
     """Attribute the GitHub calls made inside to ``name`` (and ``event``).
 
     Usable as ``with handler(...) as scope:`` and as a decorator; scopes nest,
-    the innermost wins.
+    the innermost wins; each thread, greenlet and asyncio task keeps its own::
+
+        with Tracer() as t, handler("CoprBuildEndHandler", event="RPM build finished"):
+            project.get_pr(1)
+        t.trace().count_by("handler")        # Counter({'CoprBuildEndHandler': 2})
+
+        @handler("TestingFarmHandler")
+        def run_job(): ...
     """
 
     def __init__(self, name: str, event: str | None = None) -> None:

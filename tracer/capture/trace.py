@@ -57,7 +57,12 @@ class Trace:
 
     ``calls`` are the GitHub API calls, the ones every count and category is about;
     ``elsewhere`` holds the calls to other hosts, kept and reported per host apart
-    (:meth:`other_hosts`), never in a category, never charged.
+    (:meth:`other_hosts`), never in a category, never charged::
+
+        trace = tracer_.trace()                     # or Trace.load("run.trace.json")
+        trace.categories()                          # {'is_project_private': 1, ..., 'other': 3}
+        trace.count_by("handler", "endpoint", measure="charged")
+        print(trace.table(by="event"))
     """
 
     def __init__(self, calls: Iterable[Call] = ()) -> None:
