@@ -22,7 +22,7 @@ import time
 import warnings
 from pathlib import Path
 
-from tracer.recording.runs import KNOB_FLAGS
+from tracer.packit.knobs import command_flags
 from tracer.packit.whatif import whatif
 
 GOAL_S = 30.0
@@ -32,17 +32,6 @@ def cli(*args: str) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "tracer", *args], check=False, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
-
-
-def flags(knobs: dict[str, object]) -> list[str]:
-    out: list[str] = []
-    for knob, value in knobs.items():
-        flag, negative = KNOB_FLAGS[knob]
-        if isinstance(value, bool):
-            out += [flag] if value else ([negative] if negative else [])
-        elif value is not None:
-            out += [flag, str(value)]
-    return out
 
 
 def main() -> int:
@@ -66,7 +55,7 @@ def main() -> int:
     try:
         start = time.perf_counter()
         for i, variant in enumerate(variants):
-            cli("record", "--profile", args.profile, "--out", str(work / f"v{i:02d}"), *flags(variant.knobs.as_dict()))
+            cli("record", "--profile", args.profile, "--out", str(work / f"v{i:02d}"), *command_flags(variant.knobs.as_dict()))
         cli("drift", str(work), "--summary")
         by_hand = time.perf_counter() - start
     finally:

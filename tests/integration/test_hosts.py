@@ -26,7 +26,8 @@ from tracer.packit.loopback import FakeGitHub, World
 from tracer.recording.stats import trace_from_cassettes
 from tracer.packit.runs import model_parameters
 from tracer.packit.worker import Credentials, load_profile
-from tracer.packit.worker.pipeline import _knobs, run_traced
+from tracer.packit.knobs import as_knobs
+from tracer.packit.worker.pipeline import run_traced
 from tracer.packit.worker.scenario import scenario_world
 
 
@@ -101,7 +102,7 @@ def farm_calls(farm: str, chroot_steps: list[str]) -> Any:
 
 def run_pipeline(around: Any = None, rules: Rules | None = None) -> Any:
     prof = load_profile("HEAD")
-    knobs = _knobs({"chroots": 2}).resolved(prof)
+    knobs = as_knobs({"chroots": 2}).resolved(prof)
     with FakeGitHub(World.from_dict(scenario_world(knobs), source="scenario")) as hub:
         trace = run_traced(prof, knobs, api_url=hub.url, credentials=Credentials.with_token(hub.issue_token("packit-bot")),
                            rules=rules, around=around)

@@ -343,18 +343,25 @@ def test_knobs_from_strings_and_profile_defaults() -> None:
 
 
 def test_every_knob_reaches_the_cli_the_manifest_flags_and_the_model_mapping(capsys) -> None:
-    from tracer.cli import main
-    from tracer.cli.record import KNOB_NAMES
-    from tracer.recording.runs import KNOB_FLAGS
-    from tracer.packit.runs import KNOB_MODEL_PARAMETERS
+    import argparse
 
-    names = Knobs.names()
-    assert KNOB_NAMES == names and set(KNOB_FLAGS) == set(names) == set(KNOB_MODEL_PARAMETERS)
+    from tracer.cli import main
+    from tracer.packit import knobs
+    from tracer.packit.runs import model_parameters
+
     with pytest.raises(SystemExit):
         main(["record", "--help"])
     helptext = capsys.readouterr().out
-    for flag, negative in KNOB_FLAGS.values():
-        assert flag in helptext and (negative is None or negative in helptext)
+    for spec in knobs.KNOBS.values():
+        assert spec.flag in helptext
+    # every knob, both ways for a boolean: the flags a manifest's knobs give record the same knobs
+    parser = argparse.ArgumentParser()
+    knobs.add_flags(parser)
+    resolved = Pipeline(HEAD).knobs
+    flipped = {n: (not v if isinstance(v, bool) else v) for n, v in resolved.as_dict().items()}
+    for values in (resolved.as_dict(), flipped):
+        assert knobs.from_args(parser.parse_args(knobs.command_flags(values))).as_dict() == values
+    assert {spec.model for spec in knobs.KNOBS.values()} - {None} <= set(model_parameters(load_profile(HEAD), resolved))
     # resolved knobs are concrete: the permission an unset knob leaves to the world is the
     # contributor's own there (alice is admin, mallory has none)
     assert Pipeline(C).knobs.permission == "admin"

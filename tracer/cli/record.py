@@ -8,58 +8,9 @@ from pathlib import Path
 
 from tracer.cli._paths import run_dir
 from tracer.errors import UsageError
+from tracer.packit import knobs
 
 TARGETS = ("loopback", "github")
-
-
-def add_knob_flags(parser: argparse.ArgumentParser) -> None:
-    """The worker's knobs as flags (unset flags take the profile's defaults)."""
-    knobs = parser.add_argument_group("knobs (default: the profile's)")
-    knobs.add_argument("--chroots", type=int, metavar="N", help="number of chroots (test targets)")
-    knobs.add_argument("--tests", action=argparse.BooleanOptionalAction, default=None, help="tests job on/off")
-    knobs.add_argument("--config-file", metavar="NAME", help=".packit.yaml, packit.yaml, … (the name in the repository)")
-    knobs.add_argument("--spec-search", action=argparse.BooleanOptionalAction, default=None,
-                       help="no specfile_path in the config, so packit searches for the spec file")
-    knobs.add_argument("--load-once", dest="load_config_once", action=argparse.BooleanOptionalAction, default=None,
-                       help="config stored once per pipeline (result events do not load it)")
-    knobs.add_argument("--private-once", action=argparse.BooleanOptionalAction, default=None,
-                       help="is_private checked on the PR event only")
-    flags = knobs.add_mutually_exclusive_group()
-    flags.add_argument("--build-flags-only", dest="build_flags_only", action="store_const", const=True, default=None,
-                       help="Copr handlers set build statuses only (the model's all_flags off)")
-    flags.add_argument("--all-flags", dest="build_flags_only", action="store_const", const=False,
-                       help="Copr handlers set build and mapped test statuses")
-    knobs.add_argument("--contributor", choices=("collaborator", "outside", "outside_author"), help="who triggers the PR")
-    knobs.add_argument("--auth", choices=("token", "app"), help="token, or as a GitHub App (installation tokens)")
-    knobs.add_argument("--fmf", action=argparse.BooleanOptionalAction, default=None,
-                       help=".fmf/version in the repository (off: packit submits Testing Farm's installability test)")
-    knobs.add_argument("--admin", action=argparse.BooleanOptionalAction, default=None,
-                       help="the sender is one of the service config's admins (no allowlist permission check)")
-    knobs.add_argument("--success-comment", action=argparse.BooleanOptionalAction, default=None,
-                       help="notifications.pull_request.successful_build: comment on the PR after a successful build")
-    knobs.add_argument("--pr-action", choices=("opened", "synchronize", "reopened"),
-                       help="the pull_request webhook's action")
-    knobs.add_argument("--permission", choices=("none", "read", "write", "admin"),
-                       help="the sender's permission on the repository (default: the world's for --contributor)")
-    fixes = parser.add_argument_group("fixes packit could make (default: off, as packit-service is)")
-    fixes.add_argument("--cache-target-branch", action=argparse.BooleanOptionalAction, default=None,
-                       help="the Testing Farm helper reads the target branch's head commit once")
-    fixes.add_argument("--project-reuse", choices=("call", "task", "pipeline"),
-                       help="ogr project objects: one per handler call (today), per task, or per pipeline")
-    fixes.add_argument("--skip-rate-limit", action=argparse.BooleanOptionalAction, default=None,
-                       help="skip GET /rate_limit while the last x-ratelimit-remaining seen was high")
-    fixes.add_argument("--reuse-token", action=argparse.BooleanOptionalAction, default=None,
-                       help="reuse a GitHub App installation token until it expires")
-
-
-#: the knobs' names (tracer.packit.worker.Knobs.names(), kept here so that --help imports no worker)
-KNOB_NAMES = ("chroots", "tests", "config_file", "spec_search", "load_config_once", "private_once",
-              "build_flags_only", "contributor", "auth", "fmf", "admin", "success_comment", "pr_action", "permission",
-              "cache_target_branch", "project_reuse", "skip_rate_limit", "reuse_token")
-
-
-def knob_values(args: argparse.Namespace) -> dict[str, object]:
-    return {n: getattr(args, n) for n in KNOB_NAMES if getattr(args, n) is not None}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -84,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--cassette-format", choices=("yaml", "json"), default="yaml",
                         help="vcrpy's YAML (default) or vcrpy's JSON serializer (parses several times faster;"
                              " vcrpy reads it with serializer='json')")
-    add_knob_flags(parser)
+    knobs.add_flags(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -106,18 +57,18 @@ def _github_credentials():
 def run(args: argparse.Namespace) -> int:
     from tracer.packit import runs
 
-    knobs = knob_values(args)
+    chosen = knobs.from_args(args)
     if args.target == "github":
         if args.world is None:
             raise UsageError("--target github needs --world FILE naming the repository and pull request")
         manifest, trace = runs.record_on_github(
-            args.profile, knobs, args.out, _github_credentials(),
+            args.profile, chosen, args.out, _github_credentials(),
             world=args.world, name=args.name, description=args.description, trim=args.trim, force=args.force,
             cassette_format=args.cassette_format,
         )
     else:
         manifest, trace = runs.record_on_loopback(
-            args.profile, knobs, args.out, name=args.name, description=args.description,
+            args.profile, chosen, args.out, name=args.name, description=args.description,
             trim=args.trim, world=args.world, force=args.force, cassette_format=args.cassette_format,
         )
     print(

@@ -22,7 +22,8 @@ from tracer.packit.model import config_calls
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, check_run_file, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
-from tracer.packit.worker import Credentials, Knobs, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
+from tracer.packit.knobs import Knobs, as_knobs, command_flags
+from tracer.packit.worker import Credentials, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
 
 #: whose personal token a token-authenticated loopback recording uses
 BOT_LOGIN = "packit-bot"
@@ -30,36 +31,11 @@ BOT_LOGIN = "packit-bot"
 SHIPPED_PROFILES = "tracer/packit/worker/profiles/"
 
 
-#: how each knob reaches the published model's Scenario: the parameter it sets, or None where
-#: the model has no parameter (it assumes one value: a collaborator's PR through a token, the
-#: repository's own tmt tests, no admin, no PR comments, none of the fixes whatif tries but its
-#: own; the webhook's action and the sender's permission do not enter it). A run is compared
-#: with the model whatever those knobs say.
-KNOB_MODEL_PARAMETERS: dict[str, str | None] = {
-    "chroots": "chroots",
-    "tests": "tests_enabled",
-    "config_file": "load_packit_yaml",
-    "spec_search": "load_packit_yaml",
-    "load_config_once": "load_packit_yaml_once",
-    "private_once": "is_private_once",
-    "build_flags_only": "all_flags",
-    "contributor": None,
-    "auth": None,
-    "fmf": None,
-    "admin": None,
-    "success_comment": None,
-    "pr_action": None,
-    "permission": None,
-    "cache_target_branch": None,
-    "project_reuse": None,
-    "skip_rate_limit": None,
-    "reuse_token": None,
-}
-
-
 def model_parameters(profile: Profile, knobs: Knobs) -> dict[str, Any]:
     """The published model's Scenario parameters that describe this profile and these knobs
-    (see :data:`KNOB_MODEL_PARAMETERS`)."""
+    (each knob's ``model`` in :mod:`tracer.packit.knobs`; a knob with none: the model assumes
+    one value, a collaborator's PR through a token, the repository's own tmt tests, no admin, no
+    PR comments, none of the fixes whatif tries but its own)."""
     lookup = "loop" if profile.switches.config_lookup == "probe_each_name" else "listing"
     return {
         "chroots": knobs.chroots,
@@ -108,10 +84,14 @@ def run_profile(run_dir: str | Path, manifest: Manifest) -> Profile:
     return prof
 
 
-def _knobs(knobs: Knobs | Mapping[str, Any] | None) -> Knobs:
-    if isinstance(knobs, Knobs):
-        return knobs
-    return Knobs.from_mapping(dict(knobs or {}))
+def record_command(manifest: Manifest, run_dir: Path | str) -> str:
+    """The command that records ``run_dir`` again with the same profile and knobs.
+
+    >>> record_command(Manifest.load("cassettes/c-3ch"), "cassettes/c-3ch")
+    'api-tracer record --profile packit-service@bc1f66bb --chroots 3 --tests ... --out cassettes/c-3ch'
+    """
+    return " ".join(["api-tracer", "record", "--profile", manifest.profile, *command_flags(manifest.knobs),
+                     "--out", str(run_dir)])
 
 
 def record_on_loopback(
@@ -135,7 +115,7 @@ def record_on_loopback(
     from tracer.packit.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
-    resolved = resolve_knobs(prof, _knobs(knobs), world)
+    resolved = resolve_knobs(prof, as_knobs(knobs), world)
     world_data = World.from_dict(scenario_world(resolved, world), source=str(world or "tracer/packit/worker/worlds"))
     manifest = Manifest(
         profile=prof.name,
@@ -175,7 +155,7 @@ def record_on_github(
     must hold the packit config the knobs describe.
     """
     prof = load_profile(profile)
-    resolved = resolve_knobs(prof, _knobs(knobs), world)
+    resolved = resolve_knobs(prof, as_knobs(knobs), world)
     manifest = Manifest(
         profile=prof.name, knobs=resolved.as_dict(), target="api.github.com",
         name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
@@ -219,7 +199,8 @@ def replay(run_dir: str | Path) -> ReplayResult:
     with warnings.catch_warnings():
         # the throwaway replay key is short on purpose (signing is the slow part of an app replay)
         warnings.filterwarnings("ignore", message="The RSA key is 1024 bits long")
-        return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest)
+        return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest,
+                          record_again=f"re-record with: {record_command(manifest, run_dir)}")
 
 
 def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayResult]:

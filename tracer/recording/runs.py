@@ -41,45 +41,6 @@ class Pipeline(Protocol):
     def run(self, around: Callable[[Any], Any] | None = None) -> Any: ...
 
 
-#: knob → the `api-tracer record` flag that sets it (used to print the re-record command)
-KNOB_FLAGS: dict[str, tuple[str, str | None]] = {
-    "chroots": ("--chroots", None),
-    "tests": ("--tests", "--no-tests"),
-    "config_file": ("--config-file", None),
-    "spec_search": ("--spec-search", "--no-spec-search"),
-    "load_config_once": ("--load-once", "--no-load-once"),
-    "private_once": ("--private-once", "--no-private-once"),
-    "build_flags_only": ("--build-flags-only", "--all-flags"),
-    "contributor": ("--contributor", None),
-    "auth": ("--auth", None),
-    "fmf": ("--fmf", "--no-fmf"),
-    "admin": ("--admin", "--no-admin"),
-    "success_comment": ("--success-comment", "--no-success-comment"),
-    "pr_action": ("--pr-action", None),
-    "permission": ("--permission", None),
-    "cache_target_branch": ("--cache-target-branch", "--no-cache-target-branch"),
-    "project_reuse": ("--project-reuse", None),
-    "skip_rate_limit": ("--skip-rate-limit", "--no-skip-rate-limit"),
-    "reuse_token": ("--reuse-token", "--no-reuse-token"),
-}
-
-
-def record_command(manifest: Manifest, run_dir: Path | str) -> str:
-    """The command that records ``run_dir`` again with the same profile and knobs."""
-    parts = ["api-tracer", "record", "--profile", manifest.profile]
-    for knob, value in manifest.knobs.items():
-        flag, negative = KNOB_FLAGS.get(knob, (f"--{knob.replace('_', '-')}", None))
-        if isinstance(value, bool):
-            if value:
-                parts.append(flag)
-            elif negative:
-                parts.append(negative)
-        elif value is not None:
-            parts += [flag, str(value)]
-    parts += ["--out", str(run_dir)]
-    return " ".join(parts)
-
-
 def cassette_name(step: Any, cassette_format: str = "yaml") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", step.event.lower()).strip("-")
     name = f"{step.index:03d}-{slug}-{step.handler}"
@@ -207,14 +168,15 @@ def _play(step: Any, entry: CassetteEntry, answers: CassetteAnswers) -> Cassette
                         list(answers.played), list(answers.unanswered))
 
 
-def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None) -> ReplayResult:
+def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None, *,
+               record_again: str = "record the run again") -> ReplayResult:
     """Re-execute ``pipeline`` against the cassettes of ``run_dir`` with the network blocked.
 
     The pipeline must be built from the manifest's profile and knobs; its steps must be
     the manifest's. PyGithub's throttle and ogr's retry back-offs are skipped. The replay
     must be complete both ways (:mod:`tracer.recording.completeness`): a request with no
     recorded answer, or a recorded answer never asked for, raises :class:`IncompleteReplay`
-    with a per-handler table and the command that re-records the run.
+    with a per-handler table and ``record_again`` (the command that records the run again).
     """
     run = Path(run_dir)
     manifest = manifest or Manifest.load(run)
@@ -226,13 +188,13 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
         raise DataError(
             f"{run}: the manifest lists {len(recorded)} handler invocations but {manifest.profile} "
             f"with these knobs makes {len(planned)} (first difference at step {first + 1}); "
-            f"re-record with: {record_command(manifest, run)}"
+            f"{record_again}"
         )
     by_step = {s.index: e for s, e in zip(steps, manifest.cassettes)}
     replayer = Replayer()
     tracer = Tracer()
     plays: list[CassettePlay] = []
-    again = f"re-record with: {record_command(manifest, run)}"
+    again = record_again
 
     @contextmanager
     def around(step: Any) -> Iterator[None]:

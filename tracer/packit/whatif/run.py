@@ -17,7 +17,8 @@ from tracer.capture import Trace
 from tracer.packit.drift.load import trace_load
 from tracer.errors import UsageError
 from tracer.packit.model import Ceilings, PipelineLoad, Scenario, both_ceilings, model_load
-from tracer.packit.runs import KNOB_MODEL_PARAMETERS, model_parameters
+from tracer.packit.knobs import model_parameter
+from tracer.packit.runs import model_parameters
 from tracer.packit.whatif.fixes import Fix, get_fixes
 from tracer.packit.worker import Knobs, Profile, load_profile, resolve_knobs
 
@@ -125,7 +126,7 @@ def whatif(
         load = trace_load(trace)
         params = model_parameters(prof, knobs)
         scenario = Scenario(**params, rate_limit=rate_limit)
-        in_model = any(KNOB_MODEL_PARAMETERS.get(k) for fix in applied for k in fix.knobs)
+        in_model = any(model_parameter(k) for fix in applied for k in fix.knobs)
         return Variant(label, tuple(f.name for f in applied), knobs, trace, load,
                        both_ceilings(load, rate_limit), both_ceilings(model_load(scenario), rate_limit), in_model)
 

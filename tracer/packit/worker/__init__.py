@@ -17,15 +17,9 @@ defaults. Bad profiles, knobs and payloads are one-line DataError/UsageError.
 
 from tracer.packit.worker.events import PullRequestTarget, parse_event
 from tracer.packit.worker.pipeline import EVENTS, PROCESS_MESSAGE, Pipeline, PipelineError, Step, run_traced
-from tracer.packit.worker.profile import (
-    CONFIG_FILE_NAMES,
-    Knobs,
-    Profile,
-    Switches,
-    available_profiles,
-    chroot_names,
-    load_profile,
-)
+from tracer.packit.knobs import Knobs, chroot_names
+from tracer.packit.model.scenario import CONFIG_FILE_NAMES
+from tracer.packit.worker.profile import Profile, Switches, available_profiles, load_profile
 from tracer.packit.worker.scenario import (
     ServiceSettings,
     package_config_text,

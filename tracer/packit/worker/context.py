@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracer.packit.worker.models import CoprClient, Database, PipelineModel
-from tracer.packit.worker.profile import Knobs, Profile, Switches
+from tracer.packit.knobs import Knobs
+from tracer.packit.worker.profile import Profile, Switches
 from tracer.packit.worker.services import ServiceConfig
 
 if TYPE_CHECKING:

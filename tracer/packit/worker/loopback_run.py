@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tracer.capture import Rules, Trace
-from tracer.packit.worker.pipeline import _knobs, run_traced
-from tracer.packit.worker.profile import Knobs, Profile, load_profile
+from tracer.packit.worker.pipeline import run_traced
+from tracer.packit.knobs import Knobs, as_knobs
+from tracer.packit.worker.profile import Profile, load_profile
 from tracer.packit.worker.scenario import resolve_knobs, scenario_world
 from tracer.packit.worker.services import Credentials
 
@@ -54,7 +55,7 @@ def run_on_loopback(
     from tracer.packit.loopback import FakeGitHub, World
 
     prof = load_profile(profile)
-    resolved = resolve_knobs(prof, _knobs(knobs))
+    resolved = resolve_knobs(prof, as_knobs(knobs))
     world = World.from_dict(scenario_world(resolved), source="tracer/packit/worker/worlds (scenario)")
     with FakeGitHub(world, app_key=app_key) as hub:
         if resolved.auth == "app":

@@ -15,7 +15,7 @@ import yaml
 from ogr.abstract import GitProject
 
 from tracer.errors import DataError
-from tracer.packit.worker.profile import CONFIG_FILE_NAMES
+from tracer.packit.model.scenario import CONFIG_FILE_NAMES
 
 JOB_TYPES = ("copr_build", "tests")
 

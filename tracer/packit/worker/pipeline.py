@@ -40,7 +40,8 @@ from tracer.packit.worker.events import SRPM_CHROOT, copr_message, pr_webhook, t
 from tracer.packit.worker.handlers import HANDLERS
 from tracer.packit.worker.models import PipelineModel
 from tracer.packit.worker.packit_config import config_summary
-from tracer.packit.worker.profile import Knobs, Profile, load_profile
+from tracer.packit.knobs import Knobs, as_knobs
+from tracer.packit.worker.profile import Profile, load_profile
 from tracer.packit.worker.scenario import pipeline_target, resolve_knobs, service_settings
 from tracer.packit.worker.services import Credentials, ServiceConfig
 from tracer.packit.worker.steve_jobs import SteveJobs
@@ -86,14 +87,6 @@ class Step:
 Around = Callable[[Step], AbstractContextManager[Any]]
 
 
-def _knobs(knobs: Knobs | Mapping[str, Any] | None) -> Knobs:
-    if knobs is None:
-        return Knobs()
-    if isinstance(knobs, Knobs):
-        return knobs
-    return Knobs.from_mapping(knobs)
-
-
 class Pipeline:
     """A profile, resolved knobs and credentials: the steps, and running them."""
 
@@ -106,7 +99,7 @@ class Pipeline:
         world: str | Path | None = None,
     ) -> None:
         self.profile = load_profile(profile)
-        self.knobs = resolve_knobs(self.profile, _knobs(knobs), world)
+        self.knobs = resolve_knobs(self.profile, as_knobs(knobs), world)
         if self.knobs.config_file == ".distro/source-git.yaml" and self.profile.switches.config_lookup == "root_listing":
             raise UsageError(
                 f"knob 'config_file' .distro/source-git.yaml is not in the root listing {self.profile.name} reads"

@@ -27,7 +27,8 @@ import yaml
 from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 from tracer.packit.worker.events import PullRequestTarget
-from tracer.packit.worker.profile import PERMISSIONS, Knobs, Profile
+from tracer.packit.knobs import PERMISSIONS, Knobs
+from tracer.packit.worker.profile import Profile
 
 WORLD_TEMPLATE = "packit-pipeline.yaml"
 #: packit-service's deployments and their GitHub account names (config.get_github_account_name)
@@ -176,7 +177,10 @@ def world_permission(contributor: str, world_path: str | Path | None = None) -> 
 
 
 def resolve_knobs(profile: Profile, knobs: Knobs, world_path: str | Path | None = None) -> Knobs:
-    """``knobs`` resolved against the profile's defaults, then the world's (the permission)."""
+    """``knobs`` resolved against the profile's defaults, then the world's (the permission);
+    knobs that are already complete are returned as they are (a knob is resolved once)."""
+    if knobs.complete:
+        return knobs
     resolved = knobs.resolved(profile)
     if resolved.permission is None:
         resolved = replace(resolved, permission=world_permission(resolved.contributor or "collaborator", world_path))

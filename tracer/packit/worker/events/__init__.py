@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from tracer.errors import DataError
+from tracer.packit.knobs import PR_ACTIONS
 
 PAYLOADS = (
     "github_pr.json",
@@ -31,7 +32,6 @@ PAYLOADS = (
 SRPM_CHROOT = "srpm-builds"
 COPR_TOPIC_START = "org.fedoraproject.prod.copr.build.start"
 COPR_TOPIC_END = "org.fedoraproject.prod.copr.build.end"
-PR_ACTIONS = ("opened", "reopened", "synchronize")
 TF_STATES = ("new", "queued", "running", "complete", "error")
 #: Testing Farm's own installability test, run when the repository has no fmf tree
 #: (packit-service's TESTING_FARM_INSTALLABILITY_TEST_URL / _REF, the same at both profiles)
