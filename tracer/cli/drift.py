@@ -9,7 +9,7 @@ from typing import Any
 
 from tracer.cli._paths import output_file
 from tracer.packit.drift import build_report, load_explanations, render_json, render_text, select_runs
-from tracer.packit.measurements import load_measurements
+from tracer.packit.measurements import Fleet, LiveTraces, Recorded, Source, measure
 from tracer.packit.drift.verdict import check_tolerance
 from tracer.errors import UsageError
 
@@ -89,16 +89,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give recorded runs (PATH ...), a fleet's Prometheus (--prometheus URL) or --live-traces DIR")
     if args.window and not args.prometheus:
         raise UsageError("--window needs --prometheus URL")
-    measured = load_measurements(args.paths, replay=args.replay, note=_note) if args.paths else []
+    sources: list[Source] = [Recorded(args.paths, replay=args.replay)] if args.paths else []
     if args.prometheus:
-        from tracer.packit.live.query import fleet_measurements
-
-        measured += fleet_measurements(args.prometheus, profile=args.profile, window=args.window)
+        sources.append(Fleet(args.prometheus, window=args.window, profile=args.profile))
     if args.live_traces:
-        from tracer.packit.live.traces import pipeline_measurements
-
-        measured += pipeline_measurements(args.live_traces, profile=args.profile)
-    measurements = select_runs(measured, args.run)
+        sources.append(LiveTraces(args.live_traces, profile=args.profile))
+    measurements = select_runs(measure(sources, note=_note), args.run)
     report = build_report(measurements, args.measure, args.tolerance, explanations)
     chart = None
     if args.chart:

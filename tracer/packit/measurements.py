@@ -1,21 +1,93 @@
-"""Measurements for the drift report: run folders and trace JSON files.
+"""Where measured pipelines come from: one protocol, :class:`Source`, for every kind.
 
-A run folder is measured from its call records (:mod:`tracer.recording.callrecords`) while
-they are current: nothing is re-executed, so this module imports no worker. A run without
-current records, or every run with ``replay=True`` (the proof), is replayed through the
-reference worker (:mod:`tracer.packit.runs`); the runs replayed for stale or missing records are
-reported through ``note``, one line per reason, with the command that refreshes them.
+``drift`` and ``compare`` loop over sources; each gives :class:`Measurement`\ s (a trace and the
+model parameters to compare it with)::
+
+    sources = [Recorded(["cassettes/"]), LiveTraces(["/var/tmp/traces"]), Fleet("http://prometheus:9090")]
+    measured = measure(sources, note=print)
+
+- :class:`Recorded`: run folders (the reference worker's or the real packit-service's; the
+  manifest says which), folders of runs, and trace JSON files. A run folder is measured from its
+  call records (:mod:`tracer.recording.callrecords`) while they are current: nothing is
+  re-executed and no worker imported. A run without current records, or every run with
+  ``replay=True`` (the proof), is replayed (:mod:`tracer.packit.runs`); the runs replayed for
+  stale or missing records are reported through ``note``, one line per reason, with the command
+  that refreshes them. Each manifest is read once.
+- :class:`LiveTraces`: a live worker's per-task traces, grouped into pipelines.
+- :class:`Fleet`: a fleet's cost per PR, from the Prometheus that scrapes its live metrics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tracer.packit.drift.measurement import Measurement
 from tracer.errors import DataError
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, find_runs
+
+
+#: where a source says what it did instead of what was asked (a run replayed: its records were stale)
+Note = Callable[[str], None]
+
+
+class Source(Protocol):
+    """Anything measured pipelines are read from."""
+
+    def measurements(self, note: Note | None = None) -> list[Measurement]:
+        """The pipelines this source holds, each with the model scenario to compare it with."""
+        ...
+
+
+def measure(sources: Iterable[Source], note: Note | None = None) -> list[Measurement]:
+    """Every source's measurements, in the sources' order.
+
+    >>> measure([Recorded(["cassettes/c-3ch"])])[0].trace.requests
+    147
+    """
+    return [m for source in sources for m in source.measurements(note)]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Run folders, folders of runs and trace JSON files; ``replay=True`` re-executes every run."""
+
+    paths: Sequence[str | Path]
+    replay: bool = False
+
+    def measurements(self, note: Note | None = None) -> list[Measurement]:
+        return load_measurements(list(self.paths), replay=self.replay, note=note)
+
+
+@dataclass(frozen=True)
+class LiveTraces:
+    """A live worker's per-task traces (``instrument_celery(trace_dir=DIR)``), as whole pipelines
+    whose model parameters are ``profile``'s with each pipeline's chroot count."""
+
+    dirs: Sequence[str | Path]
+    profile: str = "HEAD"
+
+    def measurements(self, note: Note | None = None) -> list[Measurement]:
+        from tracer.packit.live.traces import pipeline_measurements
+
+        return pipeline_measurements(self.dirs, profile=self.profile)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A fleet's cost per PR per chroot count, from Prometheus (``window``: only the last while)."""
+
+    url: str
+    window: str | None = None
+    profile: str = "HEAD"
+
+    def measurements(self, note: Note | None = None) -> list[Measurement]:
+        from tracer.packit.live.query import fleet_measurements
+
+        return fleet_measurements(self.url, profile=self.profile, window=self.window)
 
 
 def run_measurement(run: Path, *, replay: bool = False, stale: dict[str, list[Path]] | None = None) -> Measurement:
@@ -26,7 +98,7 @@ def run_measurement(run: Path, *, replay: bool = False, stale: dict[str, list[Pa
     if trace is None:
         from tracer.packit.runs import replay as replay_run
 
-        result = replay_run(run)
+        result = replay_run(run, manifest)
         manifest, trace = result.manifest, result.trace
         if why and stale is not None:
             stale.setdefault(why, []).append(run)
@@ -34,9 +106,7 @@ def run_measurement(run: Path, *, replay: bool = False, stale: dict[str, list[Pa
                        knobs=manifest.knobs, model=manifest.model, trace=trace)
 
 
-def load_measurements(
-    paths: list[str | Path], *, replay: bool = False, note: Callable[[str], None] | None = None
-) -> list[Measurement]:
+def load_measurements(paths: list[str | Path], *, replay: bool = False, note: Note | None = None) -> list[Measurement]:
     """Measurements for the drift report: run folders, folders of runs, trace JSON files."""
     measurements: list[Measurement] = []
     stale: dict[str, list[Path]] = {}

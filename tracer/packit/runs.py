@@ -182,9 +182,10 @@ def _replay_key() -> str:
     ).decode()
 
 
-def replay(run_dir: str | Path) -> ReplayResult:
-    """Replay one recorded run offline through the reference worker."""
-    manifest = Manifest.load(run_dir)
+def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResult:
+    """Replay one recorded run offline through the reference worker (``manifest``: the run's, if
+    already read)."""
+    manifest = manifest or Manifest.load(run_dir)
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
         prof = run_profile(run_dir, manifest)
