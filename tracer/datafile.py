@@ -86,27 +86,6 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 
-def _fits(annotation: str, value: Any) -> tuple[bool, str]:
-    """Whether ``value`` fits a field annotation such as ``int | None`` (an annotation of
-    other types always fits), and the annotation in words."""
-    kinds: list[type] = []
-    words: list[str] = []
-    for part in annotation.split("|"):
-        known = _TYPES.get(part.strip())
-        if known is None:
-            return True, annotation
-        kinds.extend(known[0])
-        words.append(known[1])
-    said = " or ".join(words)
-    if isinstance(value, bool) and bool not in kinds:
-        return False, said  # true is not a number
-    if isinstance(value, dict) and "dict[str, str]" in annotation:
-        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()), said
-    if isinstance(value, list) and "list[str]" in annotation:
-        return all(isinstance(v, str) for v in value), said
-    return isinstance(value, tuple(kinds)), said
-
-
 def checked_fields(cls: type, raw: Any, where: str, required: Iterable[str] = ()) -> dict[str, Any]:
     """``raw`` as the keyword arguments of dataclass ``cls``: a mapping with no unknown key,
     every field without a default (and each of ``required``) present, each value of its

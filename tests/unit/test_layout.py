@@ -7,28 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from imports import imports_of
 from paths import ROOT
 
 PACKAGE = ROOT / "tracer"
 #: the generic library: it knows GitHub, never packit
 LIBRARY = ["capture", "recording", "budget", "live", "pytest_plugin.py", "registry.py", "errors.py", "datafile.py", "__init__.py"]
-
-
-def imports_of(path: Path) -> set[str]:
-    """Every module a file imports (absolute names; relative imports resolved)."""
-    tree = ast.parse(path.read_text(), str(path))
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
 
 
 def files(*parts: str) -> list[Path]:

@@ -459,10 +459,6 @@ def skip_sleeps_everywhere() -> Iterator[None]:
         _release()
 
 
-def throttle_skipped() -> bool:
-    return _sleeps_skipped()
-
-
 class NetworkBlockedError(RuntimeError):
     """A connection to a network host was attempted while the network is blocked.
 

@@ -20,13 +20,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tracer.errors import DataError, UsageError
 from tracer.packit.model.scenario import CONFIG_FILE_NAMES  # packit's names, in the order packit <= 0.68 tries them
-
-if TYPE_CHECKING:
-    from tracer.packit.worker.profile import Profile
 
 MAX_CHROOTS = 40
 #: the pull_request actions packit-service starts a pipeline for
@@ -204,7 +201,7 @@ class Knobs:
                 KNOBS[name].check(value, DataError, f"{source}: defaults")
         return cls(**{n: raw.get(n) for n in KNOBS})
 
-    def resolved(self, profile: Profile) -> Knobs:
+    def resolved(self, profile: HasDefaults) -> Knobs:
         """Every ``None`` replaced by the profile's default; a ``permission`` left unset by both
         is the world's (the contributor's own, see :func:`tracer.packit.worker.scenario.resolve_knobs`)."""
         return replace(profile.defaults, **{k: v for k, v in self.as_dict().items() if v is not None})
@@ -222,6 +219,13 @@ class Knobs:
         if self.chroots is None:
             raise UsageError("knobs: 'chroots' is not resolved against a profile yet")
         return chroot_names(self.chroots)
+
+
+class HasDefaults(Protocol):
+    """What gives the knobs' defaults: a worker profile (``tracer.packit.worker.Profile``)."""
+
+    @property
+    def defaults(self) -> Knobs: ...
 
 
 def _declarations() -> dict[str, Knob]:

@@ -37,7 +37,7 @@ VERSION = 1
 LIBRARIES = ("ogr", "PyGithub", "requests", "urllib3", "PyJWT")
 #: the parts of api-tracer that make, answer and classify a replay's calls (not those that only show them)
 _SOURCES = ("capture", "packit/worker", "recording/replayer.py")
-_NOT_IN_CALLS = ("capture/trace.py", "capture/__init__.py", "capture/redirect.py")
+_NOT_IN_CALLS = ("capture/trace.py", "capture/__init__.py")
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 

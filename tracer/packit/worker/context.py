@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tracer.packit.worker.models import CoprClient, Database, PipelineModel
 from tracer.packit.knobs import Knobs
 from tracer.packit.worker.profile import Profile, Switches
 from tracer.packit.worker.services import ServiceConfig
 
-if TYPE_CHECKING:
-    from tracer.packit.worker.testing_farm import TestingFarmAPI
+
+
+class TestingFarm(Protocol):
+    """Testing Farm's requests API as the worker uses it (``testing_farm.TestingFarmAPI``)."""
+
+    def submit(self, payload: dict[str, Any]) -> str:
+        """POST requests: a new request's id."""
+        ...
+
+    def set_state(self, request_id: str, state: str, overall: str | None = None) -> None:
+        """What Testing Farm does while it runs the tests."""
+        ...
+
+    def request_details(self, request_id: str) -> dict[str, Any]:
+        """GET requests/{id}."""
+        ...
 
 
 @dataclass
@@ -35,7 +49,7 @@ class WorkerContext:
     profile: Profile
     knobs: Knobs  # resolved: no None left
     service_config: ServiceConfig
-    testing_farm: TestingFarmAPI
+    testing_farm: TestingFarm
     db: Database = field(default_factory=Database)
     copr: CoprClient = field(default_factory=CoprClient)
     rate_limit: RateLimitMemory = field(default_factory=RateLimitMemory)
