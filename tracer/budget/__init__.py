@@ -16,10 +16,6 @@ from tracer.budget.errors import BaselineMismatch, BudgetError, BudgetExceeded, 
 from tracer.budget.scaling import ScalingResult, check_scaling, measure_scaling
 
 __all__ = [
-    "LIMIT_NAMES", "MODES", "TOTAL",
-    "BaselineFile", "BaselineMismatch", "Baselines", "Budget", "BudgetBlock", "BudgetError", "BudgetExceeded",
-    "BudgetResult", "CassetteMiss", "CassetteReplay", "Limit", "NetworkBlockedError", "ScalingExceeded",
-    "ScalingResult",
-    "baseline_path", "cassette_dir", "cassette_name", "cassette_path", "check_all", "check_scaling",
-    "measure_scaling", "record_diff", "record_of",
+    "Budget", "BudgetBlock", "BudgetResult", "Baselines", "CassetteReplay", "check_all", "check_scaling",
+    "measure_scaling", "BudgetError", "BudgetExceeded", "BaselineMismatch", "CassetteMiss", "ScalingExceeded",
 ]

@@ -12,13 +12,13 @@ Public API::
 from tracer.capture.call import AUTH, NO_HANDLER, OTHER, Call
 from tracer.capture.classify import Classifier
 from tracer.capture.patches import GITHUB_API, NetworkBlockedError, block_network, no_throttle, redirect_api
+from tracer.capture import httpx_patches  # registers the places httpx is seen at
 from tracer.capture.rules import Rules
 from tracer.capture.scope import Scope, current_scope, handler, no_scope
 from tracer.capture.trace import MEASURES, RateLimitGap, Trace
 from tracer.capture.tracer import Tracer, auth_of
 
 __all__ = [
-    "AUTH", "NO_HANDLER", "OTHER", "MEASURES", "GITHUB_API",
-    "Call", "Classifier", "RateLimitGap", "Rules", "Scope", "Trace", "Tracer",
-    "NetworkBlockedError", "auth_of", "block_network", "current_scope", "handler", "no_scope", "no_throttle", "redirect_api",
+    "Tracer", "handler", "Trace", "Call", "Rules", "Classifier", "Scope", "current_scope", "no_scope",
+    "redirect_api", "block_network", "no_throttle", "NetworkBlockedError",
 ]

@@ -205,3 +205,6 @@ def targets() -> list[tuple[Any, str, Any]]:
     if "_retry_timeout" in http_client.__dict__:
         found.append((http_client, "_retry_timeout", _wrap_retry_timeout))
     return found
+
+
+patches.add_targets(targets)

@@ -308,9 +308,17 @@ def _wrap_retry_sleep(original: Any) -> Any:
 
 
 # -- installing -----------------------------------------------------------------------------------
-def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
-    from tracer.capture import httpx_patches  # it imports this module
+Target = tuple[Any, str, Callable[[Any], Any]]
+#: the other clients' places to patch (``httpx_patches`` adds httpx's when it is imported)
+_more_targets: list[Callable[[], list[Target]]] = []
 
+
+def add_targets(provider: Callable[[], list[Target]]) -> None:
+    """Patch the places ``provider()`` names too, whenever the interception is installed."""
+    _more_targets.append(provider)
+
+
+def _targets() -> list[Target]:
     targets: list[tuple[Any, str, Callable[[Any], Any]]] = [
         (requests.Session, "request", _wrap_request),
         (requests.Session, "send", _wrap_send),
@@ -319,7 +327,8 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Any]]]:
         (urllib3.util.retry.Retry, "sleep", _wrap_retry_sleep),
     ]
     targets.append((requests.Session, "merge_environment_settings", _wrap_merge_environment))
-    targets.extend(httpx_patches.targets())
+    for provider in _more_targets:
+        targets.extend(provider())
     try:
         from jwt.algorithms import RSAAlgorithm
     except ImportError:  # pragma: no cover - PyJWT comes with PyGithub

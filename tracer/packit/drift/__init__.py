@@ -34,11 +34,6 @@ from tracer.packit.drift.scenario import scenario_from_model
 from tracer.packit.drift.verdict import EXIT_DRIFT, EXIT_OK, Verdict, check_tolerance, verdict
 
 __all__ = [
-    "EXIT_DRIFT", "EXIT_OK", "NO_EVENT", "RATE_LIMITS", "SCHEMA", "TOTAL",
-    "CallGroup", "Cell", "DriftReport", "EventComparison", "Explanation", "Fit", "LimitRow", "Line",
-    "Measurement", "PipelineCeiling", "RunComparison", "TotalRow", "Verdict",
-    "build_report", "check_tolerance", "compare", "content_creating", "explain", "fit_line",
-    "fit_measurements", "format_line", "load_explanations", "load_trace_measurements",
-    "parse_explanations", "render_json", "render_text", "scenario_from_model", "select_runs",
-    "verdict", "within",
+    "Measurement", "DriftReport", "build_report", "render_text", "render_json", "load_explanations",
+    "fit_measurements", "select_runs", "Verdict",
 ]

@@ -23,7 +23,5 @@ from tracer.packit.loopback.server import FakeGitHub
 from tracer.packit.loopback.world import App, Pull, RateLimitConfig, Repository, User, World
 
 __all__ = [
-    "App", "FakeApi", "FakeGitHub", "Fault", "LoggedRequest", "Principal", "Pull", "RateBucket",
-    "RateLimitConfig", "Repository", "User", "World",
-    "generate_app_key", "public_key_pem", "sign_app_jwt", "token_identity",
+    "FakeGitHub", "World", "FakeApi", "Fault", "RateLimitConfig", "generate_app_key", "sign_app_jwt",
 ]

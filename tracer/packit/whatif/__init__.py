@@ -13,6 +13,6 @@ from tracer.packit.whatif.render import FORMATS, render_json, render_text, write
 from tracer.packit.whatif.run import RANK_BY, Variant, WhatIf, loopback_runner, whatif
 
 __all__ = [
-    "FORMATS", "RANK_BY", "Fix", "Variant", "WhatIf", "fix_names", "get_fixes", "load_fixes",
-    "loopback_runner", "parse_fixes", "render_json", "render_text", "whatif", "write_chart",
+    "whatif", "loopback_runner", "WhatIf", "Variant", "Fix", "get_fixes", "render_text", "render_json",
+    "write_chart",
 ]

@@ -31,9 +31,6 @@ from tracer.packit.worker.scenario import (
 from tracer.packit.worker.services import Credentials, ServiceConfig
 
 __all__ = [
-    "CONFIG_FILE_NAMES", "EVENTS", "PROCESS_MESSAGE",
-    "Credentials", "Knobs", "Pipeline", "PipelineError", "Profile", "PullRequestTarget", "ServiceConfig",
-    "ServiceSettings", "Step", "Switches",
-    "available_profiles", "chroot_names", "load_profile", "package_config_text", "parse_event",
-    "pipeline_target", "resolve_knobs", "run_traced", "scenario_world", "service_settings",
+    "Pipeline", "Knobs", "Profile", "Credentials", "Step", "EVENTS", "PROCESS_MESSAGE", "load_profile",
+    "resolve_knobs", "scenario_world", "run_traced",
 ]
