@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tracer.capture import Trace
 from tracer.datafile import read_text
 from tracer.errors import DataError, TracerError
 from tracer.packit.model import config_calls
@@ -106,7 +107,7 @@ def record_on_loopback(
     force: bool = False,
     cassette_format: str = "yaml",
     app_key: str | None = None,
-) -> tuple[Manifest, Any]:
+) -> tuple[Manifest, Trace]:
     """Stand up the scenario's world on a loopback GitHub and record the pipeline into ``out_dir``.
 
     ``world`` is a world template (default: the worker's ``packit-pipeline.yaml``);
@@ -147,7 +148,7 @@ def record_on_github(
     trim: bool = True,
     force: bool = False,
     cassette_format: str = "yaml",
-) -> tuple[Manifest, Any]:
+) -> tuple[Manifest, Trace]:
     """Record against api.github.com itself.
 
     ``world`` is a world file whose ``x-worker`` block names the real repository and pull

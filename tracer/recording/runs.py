@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
 from tracer.errors import DataError, TracerError
@@ -29,19 +29,31 @@ from tracer.recording.vcr_config import recording_vcr
 
 
 class Step(Protocol):
-    index: int
-    event: str
-    handler: str
-    chroot: str | None
+    """One handler invocation of a pipeline: its place, its event and handler, its chroot."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def handler(self) -> str: ...
+    @property
+    def chroot(self) -> str | None: ...
+
+
+#: what a pipeline enters around each step it runs (a cassette, a replay's answers)
+Around = Callable[[Step], AbstractContextManager[object]]
 
 
 class Pipeline(Protocol):
-    def steps(self) -> list[Any]: ...
+    """Anything recorded and replayed step by step (the reference worker's, packit-service's)."""
 
-    def run(self, around: Callable[[Any], Any] | None = None) -> Any: ...
+    def steps(self) -> Sequence[Step]: ...
+
+    def run(self, around: Around | None = None) -> object: ...
 
 
-def cassette_name(step: Any, cassette_format: str = "yaml") -> str:
+def cassette_name(step: Step, cassette_format: str = "yaml") -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", step.event.lower()).strip("-")
     name = f"{step.index:03d}-{slug}-{step.handler}"
     if step.chroot:
@@ -94,7 +106,7 @@ def record_run(
     entries: list[CassetteEntry] = []
 
     @contextmanager
-    def around(step: Any) -> Iterator[None]:
+    def around(step: Step) -> Iterator[None]:
         name = cassette_name(step, cassette_format)
         start = len(tracer.calls)
         with v.use_cassette(str(partial / name)) as cassette:
@@ -162,7 +174,7 @@ def _no_answer(exc: BaseException | None) -> NoRecordedAnswer | None:
     return None
 
 
-def _play(step: Any, entry: CassetteEntry, answers: CassetteAnswers) -> CassettePlay:
+def _play(step: Step, entry: CassetteEntry, answers: CassetteAnswers) -> CassettePlay:
     """What one handler invocation did with its cassette."""
     return CassettePlay(step.index, step.handler, step.event, entry.file, list(answers.recorded),
                         list(answers.played), list(answers.unanswered))
@@ -197,7 +209,7 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
     again = record_again
 
     @contextmanager
-    def around(step: Any) -> Iterator[None]:
+    def around(step: Step) -> Iterator[None]:
         entry = by_step[step.index]
         path = run / entry.file
         answers = CassetteAnswers.load(path)
