@@ -22,8 +22,9 @@ class Call:
     Credentials are never kept: ``auth`` is only their kind
     (``token``, ``jwt``, ``basic``, ``none``) and ``auth_id`` a short
     one-way digest that tells rate-limit buckets apart. ``host`` is the
-    host asked; ``github`` is false for a host that is not GitHub's API
-    (such a call is kept apart: never in a category, never charged).
+    host asked; ``forge`` is the forge whose API it asked (``github``, ``gitlab``,
+    ``pagure``, ``forgejo``; ``None`` for any other host: never in a category,
+    never charged); ``github`` is true for GitHub's, the default view of a trace.
 
     >>> call = trace.calls[0]
     >>> call.endpoint, call.category, call.charged, call.handler
@@ -50,6 +51,11 @@ class Call:
     error: str | None = None
     host: str = "api.github.com"
     github: bool = True
+    forge: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.forge is None and self.github:
+            self.forge = "github"  # a call record written before forges were a fact
 
     @property
     def endpoint(self) -> str:

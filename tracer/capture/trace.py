@@ -49,27 +49,40 @@ def _counted_in_bucket(call: Call) -> bool:
     """
     if call.charged:
         return True
-    return call.github and call.auth == "jwt" and call.status not in (None, 304) and call.route != "/rate_limit"
+    return call.forge == "github" and call.auth == "jwt" and call.status not in (None, 304) and call.route != "/rate_limit"
 
 
 class Trace:
     """An ordered list of :class:`Call` with the views the reports need.
 
-    ``calls`` are the GitHub API calls, the ones every count and category is about;
-    ``elsewhere`` holds the calls to other hosts, kept and reported per host apart
-    (:meth:`other_hosts`), never in a category, never charged::
+    ``calls`` are the calls to one forge's API (``forge``, GitHub by default: the view every
+    report about GitHub's limits takes), the ones every count and category is about;
+    ``elsewhere`` holds the others (other forges' calls, and calls to other hosts, kept and
+    reported per host apart (:meth:`other_hosts`), never in a category, never charged).
+    :meth:`on` gives another forge's view of the same calls, :meth:`forges` their counts::
 
         trace = tracer_.trace()                     # or Trace.load("run.trace.json")
         trace.categories()                          # {'is_project_private': 1, ..., 'other': 3}
         trace.count_by("handler", "endpoint", measure="charged")
         print(trace.table(by="event"))
+        trace.on("gitlab").categories()             # the same calls, GitLab's view
     """
 
-    def __init__(self, calls: Iterable[Call] = ()) -> None:
+    def __init__(self, calls: Iterable[Call] = (), forge: str = "github") -> None:
+        self.forge = forge
         self.calls: list[Call] = []
         self.elsewhere: list[Call] = []
         for call in calls:
-            (self.calls if call.github else self.elsewhere).append(call)
+            (self.calls if call.forge == forge else self.elsewhere).append(call)
+
+    def on(self, forge: str) -> Trace:
+        """The same calls, seen from ``forge``'s API (its calls in :attr:`calls`)."""
+        return Trace(self.all_calls(), forge)
+
+    def forges(self) -> dict[str, int]:
+        """Requests per forge (forges with calls only, GitHub first)."""
+        counts = Counter(c.forge for c in self.all_calls() if c.forge is not None)
+        return {f: n for f, n in sorted(counts.items(), key=lambda kv: (kv[0] != "github", kv[0]))}
 
     def __len__(self) -> int:
         return len(self.calls)
@@ -81,7 +94,7 @@ class Trace:
         return isinstance(other, Trace) and self.calls == other.calls and self.elsewhere == other.elsewhere
 
     def __add__(self, other: Trace) -> Trace:
-        return Trace(self.all_calls() + other.all_calls())
+        return Trace(self.all_calls() + other.all_calls(), self.forge)
 
     def all_calls(self) -> list[Call]:
         """GitHub calls and calls to other hosts, in the order they were made."""
@@ -91,7 +104,7 @@ class Trace:
 
     # -- selections ----------------------------------------------------------
     def where(self, predicate: Callable[[Call], bool]) -> Trace:
-        return Trace(c for c in self.all_calls() if predicate(c))
+        return Trace((c for c in self.all_calls() if predicate(c)), self.forge)
 
     def measured(self, measure: str = "requests") -> Trace:
         """All requests, or only those charged to the rate limit."""
@@ -145,7 +158,8 @@ class Trace:
     def other_hosts(self, hosts: Hosts | None = None) -> dict[str, int]:
         """Requests to hosts that are not GitHub's API, by the host's name (``Testing Farm: 12``)."""
         names = hosts or Rules.default().hosts
-        return dict(Counter(names.label(c.host) for c in self.elsewhere).most_common())
+        return dict(Counter(names.label(c.host) if c.forge is None else f"{c.forge} API ({c.host})"
+                            for c in self.elsewhere).most_common())
 
     def other_hosts_line(self, hosts: Hosts | None = None) -> str:
         """``other hosts (not GitHub, never charged): Testing Farm 12, Copr 3``, or "" if none."""

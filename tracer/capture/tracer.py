@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from tracer.capture import patches
-from tracer.capture.call import NO_HANDLER, OTHER, Call
-from tracer.capture.charging import is_charged
+from tracer.capture.call import AUTH, NO_HANDLER, OTHER, Call
+from tracer.capture.charging import is_charged, rate_limited
+from tracer.capture.forges import FORGES, GITHUB, charged, route_of
 from tracer.capture.classify import Classifier
 from tracer.capture.hosts import Hosts, host_of
 from tracer.capture.rules import Rules
@@ -100,7 +101,7 @@ class Tracer:
             rules = Rules.load(rules)
         self.classifier = Classifier(rules)
         base = self.classifier.rules.hosts
-        self.hosts = hosts if isinstance(hosts, Hosts) else base.with_github(hosts or (), "Tracer(hosts=...)")
+        self.hosts = hosts if isinstance(hosts, Hosts) else base.with_hosts(hosts or (), "Tracer(hosts=...)")
         self.skip_sleeps = skip_sleeps
         self._calls: list[Call] = []
         self._pending: list[tuple[patches.LogicalCall, Any, str | None, str | None]] = []
@@ -148,10 +149,17 @@ class Tracer:
         pending, self._pending = self._pending, []
         for call, scope, site_category, site in pending:
             host = host_of(call.url)
-            github = self.hosts.is_github(call.url, host)
+            forge, path, api = self.hosts.forge_of(call.url, host)
+            github = forge == GITHUB and api
+            found = None
             if github:
                 category, route, rule_charged = self.classifier.classify_at(call.method, call.url, site_category)
+            elif forge is not None and (found := route_of(forge, api, call.method, path)) is not None:
+                route = found[0]
+                category = AUTH if f"{call.method} {route}" in FORGES[forge].auth else site_category or OTHER
+                rule_charged = True
             else:
+                forge = None
                 category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
             auth, auth_id = auth_of(call.headers)
             attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
@@ -169,7 +177,8 @@ class Tracer:
                         charged=is_charged(
                             github=github, rule_charged=rule_charged, status=status, auth=auth,
                             category=category, headers=attempt.headers,
-                        ),
+                        ) if forge in (None, GITHUB) else charged(
+                            forge, route, call.method, status, auth, rate_limited(status, attempt.headers)),
                         status=status,
                         handler=scope.handler if scope else NO_HANDLER,
                         event=scope.event if scope else None,
@@ -184,6 +193,7 @@ class Tracer:
                         error=attempt.error,
                         host=host,
                         github=github,
+                        forge=forge,
                     )
                 )
 

@@ -121,6 +121,36 @@ def _forge(name: str, raw: dict[str, Any], table: RouteTable, web: RouteTable, l
     )
 
 
+@functools.lru_cache(maxsize=65536)
+def route_of(forge: str, api: bool, method: str, path: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """(template, placeholder values) of a call to ``forge``: an API path (under the prefix) by
+    its route table, another path by its web routes; ``None`` for a path outside both."""
+    table = FORGES[forge].routes if api else FORGES[forge].web
+    found = table.match(method, path)
+    if found is None:
+        return (table.fallback(path), ()) if api else None
+    return found[0], tuple(found[1].items())
+
+
+def charged(forge: str, route: str, method: str, status: int | None, auth: str, refused: bool) -> bool:
+    """Whether one answered attempt counts against ``forge``'s documented limit (the rules in
+    ``forges.yaml``: ``charges``, ``charged_unless``)."""
+    data = FORGES[forge]
+    if status is None or not data.extra.get("charges", True):
+        return False
+    endpoint = f"{method} {route}"
+    unless = set(data.charged_unless)
+    return not (
+        ("free" in unless and endpoint in data.free)
+        or ("auth" in unless and endpoint in data.auth)
+        or ("jwt" in unless and auth == "jwt")
+        or ("not_modified" in unless and status == 304)
+        or ("unauthorized" in unless and status == 401)
+        or ("server_error" in unless and status >= 500)
+        or ("refused" in unless and refused)
+    )
+
+
 class _Forges(dict):  # type: ignore[type-arg]
     """``FORGES[name]``, loaded on first use."""
 
