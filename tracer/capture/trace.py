@@ -68,6 +68,9 @@ class Trace:
         trace.on("gitlab").categories()             # the same calls, GitLab's view
     """
 
+    #: the forge whose calls are :attr:`calls` (a class default for views built without __init__)
+    forge: str = "github"
+
     def __init__(self, calls: Iterable[Call] = (), forge: str = "github") -> None:
         self.forge = forge
         self.calls: list[Call] = []
