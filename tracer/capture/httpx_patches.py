@@ -45,32 +45,30 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
 
 
 def _run(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
-    token = patches._current.set(call)
     start = time.perf_counter()
     response = error = None
     try:
-        response = original(*args, **kwargs)
+        with patches.making(call):
+            response = original(*args, **kwargs)
         return response
     except BaseException as exc:
         error = exc
         raise
     finally:
-        patches._current.reset(token)
         _finish(call, response, error, start)
 
 
 async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
-    token = patches._current.set(call)
     start = time.perf_counter()
     response = error = None
     try:
-        response = await original(*args, **kwargs)
+        with patches.making(call):
+            response = await original(*args, **kwargs)
         return response
     except BaseException as exc:
         error = exc
         raise
     finally:
-        patches._current.reset(token)
         _finish(call, response, error, start)
 
 
@@ -139,7 +137,7 @@ def _failed(call: LogicalCall | None, exc: BaseException, start: float) -> None:
 
 def _wrap_handle_request(original: Any) -> Any:
     def handle_request(self: Any, request: Any) -> Any:
-        call = patches._current.get()
+        call = patches.current_call()
         answering = patches.responder() is not None
         if call is None and not answering:
             return original(self, request)
@@ -157,7 +155,7 @@ def _wrap_handle_request(original: Any) -> Any:
 
 def _wrap_handle_async_request(original: Any) -> Any:
     async def handle_async_request(self: Any, request: Any) -> Any:
-        call = patches._current.get()
+        call = patches.current_call()
         answering = patches.responder() is not None
         if call is None and not answering:
             return await original(self, request)

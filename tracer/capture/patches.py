@@ -160,6 +160,21 @@ def listened() -> bool:
     return bool(_listeners) and _current.get() is None
 
 
+def current_call() -> LogicalCall | None:
+    """The logical call under way in this context (its transport's attempts are its own)."""
+    return _current.get()
+
+
+@contextmanager
+def making(call: LogicalCall) -> Iterator[None]:
+    """Inside, ``call`` is the logical call under way (sync or async code alike)."""
+    token = _current.set(call)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
 def _wrap_request(original: Any) -> Any:
     def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         if not _listeners or _current.get() is not None:
