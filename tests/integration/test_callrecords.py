@@ -63,7 +63,7 @@ def test_a_changed_cassette_is_replayed_and_said(run_copy, capsys):
 def test_other_rules_or_code_make_records_stale(run_copy, tmp_path, monkeypatch):
     manifest = Manifest.load(run_copy)
     rules = tmp_path / "rules.yaml"
-    rules.write_text("version: 1\nroutes:\n  - route: GET /repos/{owner}/{repo}/branches/{branch}\n    category: set_status\n")
+    rules.write_text("version: 1\nroutes:\n  - route: GET /repos/{owner}/{repo}/branches/{branch+}\n    category: set_status\n")
     assert callrecords.load_current(run_copy, manifest, Rules.load(rules)) == (
         None, "the classification rules changed since its calls.json was written")
     real = callrecords.metadata.version

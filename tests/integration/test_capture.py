@@ -44,7 +44,7 @@ def test_routes_categories_and_charge(tiny_api):
     assert [(c.endpoint, c.category, c.charged) for c in calls] == [
         ("GET /rate_limit", "other", False),
         ("POST /repos/{owner}/{repo}/check-runs", "set_status", True),
-        ("GET /repos/{owner}/{repo}/branches/{branch}", "other", True),
+        ("GET /repos/{owner}/{repo}/branches/{branch+}", "other", True),
         ("GET /gists/{gist_id}", "other", True),  # a template, never the id
     ]
     assert {c.handler for c in calls} == {"CoprBuildHandler"}
@@ -235,7 +235,7 @@ def test_ratelimit_used_deltas_flag_missed_calls(tiny_api):
 def test_user_rules_override_the_default(tmp_path, tiny_api):
     rules = tmp_path / "mine.yaml"
     rules.write_text(
-        "version: 1\nroutes:\n  - route: GET /repos/{owner}/{repo}/branches/{branch}\n    category: is_user_approved\n"
+        "version: 1\nroutes:\n  - route: GET /repos/{owner}/{repo}/branches/{branch+}\n    category: is_user_approved\n"
     )
     s = requests.Session()
     with redirect_api(tiny_api.url), Tracer(rules) as t:

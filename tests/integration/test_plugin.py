@@ -121,7 +121,7 @@ def test_exact_budget_fails_on_fewer_calls_too(inner):
             "total*== 3*2*1 short",
             "  total: 2 calls, budget == 3; the calls made:",
             "    #1 GET /repos/{owner}/{repo} (/repos/o/r) → 200, handler (no handler), at test_exact.test_fewer",
-            "    #2 GET /repos/{owner}/{repo}/branches/{branch} (/repos/o/r/branches/main) → 200, *",
+            "    #2 GET /repos/{owner}/{repo}/branches/{branch+} (/repos/o/r/branches/main) → 200, *",
         ]
     )
 
@@ -325,7 +325,7 @@ def test_scaling_assertion(inner):
             "set_status*2*4*6*2*<= 2",
             "other*2*5*10*3, 5 (not linear)*<= 1*✗",
             "endpoints whose calls change with the factor:",
-            "GET /repos/{owner}/{repo}/branches/{branch}*other*1*4*9*not linear",
+            "GET /repos/{owner}/{repo}/branches/{branch+}*other*1*4*9*not linear",
             "POST /repos/{owner}/{repo}/check-runs*set_status*2*4*6*2",
             "*test_constant_by_default*",
             "total*4*6*8*2*<= 0*✗",

@@ -94,14 +94,14 @@ def test_update_writes_the_baseline_file(inner):
                 "(no handler)": {
                     "requests": 1, "charged": 1,
                     "categories": {"other": 1},
-                    "endpoints": {"GET /repos/{owner}/{repo}/branches/{branch}": 1},
+                    "endpoints": {"GET /repos/{owner}/{repo}/branches/{branch+}": 1},
                 }
             },
         },
     }
     # stable: sorted keys, block style; no temporary file left behind
     assert text.index("test_fixture:") < text.index("test_pr:")
-    assert "{" not in text.replace("{owner}", "").replace("{repo}", "").replace("{branch}", "")
+    assert "{" not in text.replace("{owner}", "").replace("{repo}", "").replace("{branch+}", "")
     assert sorted(p.name for p in inner.path.iterdir() if p.name.startswith(".test_pipe")) == []
 
 

@@ -365,7 +365,7 @@ def test_other_hosts_are_counted_apart_under_their_names() -> None:
 
     def call(seq: int, host: str) -> Call:
         return Call(seq=seq, method="GET", url=f"https://{host}/api/v0.1/requests/x", route="/api/v0.1/requests/{id}",
-                    category="other", charged=False, status=200, handler="TestingFarmHandler", host=host, github=False)
+                    category="other", charged=False, status=200, handler="TestingFarmHandler", host=host, forge=None)
 
     registry = CollectorRegistry()
     Metrics(registry).add_calls([call(1, "api.testing-farm.io"), call(2, "api.testing-farm.io"), call(3, "internal.example")])

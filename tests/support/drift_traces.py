@@ -110,7 +110,7 @@ def worker_at_c(n: int) -> TraceBuilder:
         b.step("Tests submitted", "TestingFarmHandler", [
             ("other", "GET", REPO, 1), ("other", "GET", REPO + "/contents/{path+}", 1),
             ("other", "GET", REPO + "/pulls/{pull_number}", 2),
-            ("other", "GET", REPO + "/branches/{branch}", 3),
+            ("other", "GET", REPO + "/branches/{branch+}", 3),
             ("set_status", "POST", REPO + "/check-runs", 2)])
     for event in ("Tests started", "Tests finished"):
         for _ in range(n):
@@ -145,7 +145,7 @@ def worker_at_head(n: int) -> TraceBuilder:
         b.step("Tests submitted", "TestingFarmHandler", [
             rl, ("other", "GET", REPO, 2), ("other", "GET", REPO + "/contents/{path+}", 1),
             ("other", "GET", REPO + "/pulls/{pull_number}", 1),
-            ("other", "GET", REPO + "/branches/{branch}", 3),
+            ("other", "GET", REPO + "/branches/{branch+}", 3),
             ("set_status", "POST", REPO + "/check-runs", 2)])
     for event in ("Tests started", "Tests finished"):
         for _ in range(n):

@@ -172,7 +172,7 @@ def test_explanations_for_the_worker_at_c() -> None:
     assert any("GET pulls/{n} made when the Copr build is submitted" in t for t in why["Submit Copr build"])
     assert why["Tests submitted"][0] == (
         "the model has no test-submission step: TestingFarmHandler pays, per chroot, GET repo,"
-        " GET contents/{path+}, GET pulls/{pull_number} ×2, GET branches/{branch} ×3, POST check-runs ×2")
+        " GET contents/{path+}, GET pulls/{pull_number} ×2, GET branches/{branch+} ×3, POST check-runs ×2")
     assert any("target_branch_head_commit is not cached" in t for t in why["Tests submitted"])
     # causes absent at C are never printed
     text = " ".join(t for texts in why.values() for t in texts)

@@ -22,9 +22,9 @@ class Call:
     Credentials are never kept: ``auth`` is only their kind
     (``token``, ``jwt``, ``basic``, ``none``) and ``auth_id`` a short
     one-way digest that tells rate-limit buckets apart. ``host`` is the
-    host asked; ``forge`` is the forge whose API it asked (``github``, ``gitlab``,
-    ``pagure``, ``forgejo``; ``None`` for any other host: never in a category,
-    never charged); ``github`` is true for GitHub's, the default view of a trace.
+    host asked; ``forge`` is the forge whose API (or web route) it asked (``github``,
+    ``gitlab``, ``pagure``, ``forgejo``; ``None`` for any other host: never in a
+    category, never charged).
 
     >>> call = trace.calls[0]
     >>> call.endpoint, call.category, call.charged, call.handler
@@ -50,12 +50,12 @@ class Call:
     ratelimit: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     host: str = "api.github.com"
-    github: bool = True
-    forge: str | None = None
+    forge: str | None = "github"
 
-    def __post_init__(self) -> None:
-        if self.forge is None and self.github:
-            self.forge = "github"  # a call record written before forges were a fact
+    @property
+    def github(self) -> bool:
+        """Whether the call asked GitHub's API (the default view of a trace)."""
+        return self.forge == "github"
 
     @property
     def endpoint(self) -> str:

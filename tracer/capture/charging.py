@@ -1,17 +1,23 @@
-"""The one rule for what GitHub charges to an installation's primary rate limit.
+"""The one rule for what a forge charges to the limit a request counts against.
 
 Used alike by live tracing, replay and ``stats`` (calls read back from cassettes). A request
-is charged unless:
+is never charged when:
 
-- it went to a host that is not GitHub's API (Testing Farm, Copr, ...);
+- it went to a host that is no forge's API (Testing Farm, Copr, ...);
 - no response came back (a connection error, a refused or unanswered request);
-- its route is free (``GET /rate_limit``: ``charged: false`` in the rules);
-- it is an app call signed with a JWT, or token minting (category ``auth``): those count in the
-  app's own bucket, not the installation's;
-- the answer is ``304 Not Modified`` (a conditional request that matched);
-- the answer is ``401`` (the credentials were refused: nothing is charged to them);
-- the answer is a server error (``5xx``): the request was not served;
-- the answer refuses the request for a rate limit: ``403``/``429`` with
+- its forge documents no limit (``charges: false`` in ``forges/forges.yaml``: Pagure, Forgejo);
+- its route is free (the forge's ``free`` routes, GitHub's ``GET /rate_limit``, or a rules
+  file's ``charged: false``).
+
+Otherwise it is charged unless one of the exceptions its forge lists (``charged_unless``) holds;
+GitHub lists all of them, GitLab.com none (its throttles count every request they see):
+
+- ``auth``: token minting (category ``auth``: counted in the app's own bucket);
+- ``jwt``: an app call signed with a JWT (the same);
+- ``not_modified``: a ``304 Not Modified`` answer (a conditional request that matched);
+- ``unauthorized``: a ``401`` answer (the credentials were refused: nothing is charged to them);
+- ``server_error``: a ``5xx`` answer (the request was not served);
+- ``refused``: the answer refuses the request for a rate limit: ``403``/``429`` with
   ``x-ratelimit-remaining: 0`` (primary) or a ``retry-after`` header (secondary).
 
 Any other answer is charged, errors included (a ``404`` or ``422`` counts, as on GitHub). The
@@ -20,9 +26,11 @@ loopback GitHub charges by the same rule. Each attempt of a retried call is judg
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from tracer.capture.call import AUTH
+from tracer.capture.forges import FORGES
 
 
 def header(headers: Any, name: str) -> Any:
@@ -44,6 +52,23 @@ def header(headers: Any, name: str) -> Any:
     return value
 
 
+#: what a call keeps of the rate-limit headers answering it
+RATELIMIT_NAMES = ("limit", "remaining", "used", "reset", "resource")
+_GITHUB_KEYS = tuple((name, f"x-ratelimit-{name}") for name in RATELIMIT_NAMES)
+
+
+@functools.cache
+def ratelimit_keys(forge: str | None) -> tuple[tuple[str, str], ...]:
+    """(name, header) of the rate-limit headers ``forge`` answers with (``ratelimit_headers`` in
+    ``forges.yaml``; GitHub's ``x-ratelimit-*`` for another host).
+
+    >>> ratelimit_keys("gitlab")[0]
+    ('limit', 'ratelimit-limit')
+    """
+    named = FORGES[forge].ratelimit_headers if forge is not None else {}
+    return tuple((name, named[name]) for name in RATELIMIT_NAMES if name in named) if named else _GITHUB_KEYS
+
+
 def rate_limited(status: int | None, headers: Any) -> bool:
     """Whether an answer refuses the request for a primary or secondary rate limit."""
     if status not in (403, 429):
@@ -55,18 +80,25 @@ def rate_limited(status: int | None, headers: Any) -> bool:
 
 def is_charged(
     *,
-    github: bool,
-    rule_charged: bool,
+    forge: str | None,
+    free: bool,
     status: int | None,
     auth: str,
     category: str,
     headers: Any = None,
 ) -> bool:
-    """Whether one attempt is charged to the installation (see the module's rule)."""
-    if not github or not rule_charged or status is None:
+    """Whether one attempt is charged to ``forge``'s limit (see the module's rule)."""
+    if forge is None or free or status is None:
         return False
-    if auth == "jwt" or category == AUTH:
+    data = FORGES[forge]
+    if not data.charges:
         return False
-    if status in (304, 401) or status >= 500:
-        return False
-    return not rate_limited(status, headers)
+    unless = data.charged_unless
+    return not (
+        ("auth" in unless and category == AUTH)
+        or ("jwt" in unless and auth == "jwt")
+        or ("not_modified" in unless and status == 304)
+        or ("unauthorized" in unless and status == 401)
+        or ("server_error" in unless and status >= 500)
+        or ("refused" in unless and rate_limited(status, headers))
+    )

@@ -1,4 +1,5 @@
-"""Classify a request: by the call site on the stack first, then by route template."""
+"""Classify a request: name it by its forge's route table, then its category by the call site
+on the stack first, then by the route rules."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import re
 import sys
 from types import CodeType, FrameType
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from tracer.capture.call import OTHER
-from tracer.capture.rules import RouteRule, Rules
+from tracer.capture.call import AUTH, OTHER
+from tracer.capture.forges import FORGES, route_of
+from tracer.capture.hosts import Hosts, host_of
+from tracer.capture.rules import Rules
 
 #: modules that carry a request rather than decide it: never a call site
 _TRANSPORT = ("requests.", "urllib3.", "github.", "vcr.", "http.", "tracer.capture.", "ssl", "socket", "contextlib", "functools", "threading")
 _MAX_DEPTH = 60
-_GHE_PREFIX = "/api/v3"
 
 # frame kinds: skipped (transport, ogr's decorator wrappers), an ogr method, the app's code, a
 # frame a call-site rule names
@@ -22,28 +25,34 @@ _TRANSPORT_KIND, _OGR, _APP, _RULE = 0, 1, 2, 3
 
 #: a path segment that is an identifier: a number, a commit sha or a UUID
 _ID = re.compile(r"\d+|(?=[0-9a-f]*\d)[0-9a-f]{7,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-#: GitHub's leading path segments and the names of the parameters that follow them
-_NAMED = {"repos": ("{owner}", "{repo}"), "users": ("{username}",), "orgs": ("{org}",), "gists": ("{gist_id}",)}
 
 
 def path_template(path: str) -> str:
-    """A route template for a path no rule names: ``/repos/o/r/reactions/42`` →
-    ``/repos/{owner}/{repo}/reactions/{id}``; identifiers never show."""
-    segments = [s for s in path.split("/") if s]
-    out: list[str] = []
-    i = 0
-    while i < len(segments):
-        segment = segments[i]
-        names = _NAMED.get(segment) if i == 0 else None
-        out.append("{id}" if _ID.fullmatch(segment) else segment)
-        i += 1
-        if names:
-            out.extend(names[: len(segments) - i])
-            i += len(names)
-        elif segment == "contents" and i < len(segments):
-            out.append("{path+}")
-            break
-    return "/" + "/".join(out)
+    """A route template for a path on a host no forge describes: ``/v0.1/requests/42`` →
+    ``/v0.1/requests/{id}``; identifiers never show."""
+    return "/" + "/".join("{id}" if _ID.fullmatch(s) else s for s in path.split("/") if s)
+
+
+class Endpoint(NamedTuple):
+    """What a request's method and URL are, whoever made it: its forge (``None``: another
+    host), the route template it is shown under, the category its route gives (a forge's
+    token minting: ``auth``; a route rule's), whether that category wins over the call site,
+    and whether the forge or a rule never charges it."""
+
+    forge: str | None
+    route: str
+    category: str | None = None
+    final: bool = False
+    free: bool = False
+
+
+class Classified(NamedTuple):
+    """A classified request: its category, route template, forge, and whether it is free."""
+
+    category: str
+    route: str
+    forge: str | None
+    free: bool
 
 
 class Classifier:
@@ -56,10 +65,11 @@ class Classifier:
     keeps each code object alive, so its ``id`` is never reused for another.)
     """
 
-    def __init__(self, rules: Rules | None = None) -> None:
+    def __init__(self, rules: Rules | None = None, hosts: Hosts | None = None) -> None:
         self.rules = rules or Rules.default()
+        self.hosts = hosts or self.rules.hosts
         self._frames: dict[int, tuple[str, int, str | None, CodeType]] = {}
-        self._routes: dict[tuple[str, str], tuple[RouteRule | None, str]] = {}
+        self._endpoints: dict[tuple[str, str], Endpoint] = {}
 
     # -- call sites ---------------------------------------------------------
     def _frame_info(self, frame: FrameType) -> tuple[str, int, str | None, CodeType]:
@@ -105,45 +115,43 @@ class Classifier:
         return None, ogr_entry or first_app
 
     # -- routes -------------------------------------------------------------
-    def route(self, method: str, url: str) -> RouteRule | None:
-        return self._route(method, url)[0]
-
-    def _route(self, method: str, url: str) -> tuple[RouteRule | None, str]:
-        """(the first route rule matching, the template the call is shown under), cached by URL."""
-        found = self._routes.get((method, url))
-        if found is not None:
-            return found
-        path = _path(url)
-        rule = next((r for r in self.rules.routes if r.method == method and r.regex.match(path)), None)
-        found = (rule, rule.template if rule is not None and not rule.catch_all else path_template(path))
-        if len(self._routes) < 65536:
-            self._routes[(method, url)] = found
+    def endpoint(self, method: str, url: str) -> Endpoint:
+        """What ``METHOD url`` is (see :class:`Endpoint`), cached by URL."""
+        found = self._endpoints.get((method, url))
+        if found is None:
+            found = self._endpoint(method, url)
+            if len(self._endpoints) < 65536:
+                self._endpoints[(method, url)] = found
         return found
 
-    def template(self, rule: RouteRule | None, url: str) -> str:
-        """The route template a call is shown under: its rule's, else one made from the path."""
-        if rule is not None and not rule.catch_all:
-            return rule.template
-        return path_template(_path(url))
-
-    def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[str, str | None, str, bool]:
-        """(category, call site, route template, charged by rule) of one GitHub request."""
-        site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
-        category, route, charged = self.classify_at(method, url, site_category)
-        return category, site, route, charged
-
-    def classify_at(self, method: str, url: str, site_category: str | None) -> tuple[str, str, bool]:
-        """(category, route template, charged by rule) of a GitHub request whose call site's
-        category (from :meth:`call_site`) is ``site_category``."""
-        rule, route = self._routes.get((method, url)) or self._route(method, url)
+    def _endpoint(self, method: str, url: str) -> Endpoint:
+        host = host_of(url)
+        forge, path, api = self.hosts.forge_of(url, host)
+        named = route_of(forge, api, method, path) if forge is not None else None
+        if forge is None or named is None:  # another host, or a forge's page that is no web route
+            return Endpoint(None, path_template(urlsplit(url).path))
+        template, values = named
+        data = FORGES[forge]
+        endpoint = f"{method} {template}"
+        if endpoint in data.auth:
+            return Endpoint(forge, template, AUTH, True, endpoint in data.free)
+        rule = self.rules.route_rule(forge, method, template, dict(values))
         if rule is None:
-            return site_category or OTHER, route, True
-        if rule.final:
-            return rule.category or OTHER, route, rule.charged
-        return site_category or rule.category or OTHER, route, rule.charged
+            return Endpoint(forge, template, None, False, endpoint in data.free)
+        return Endpoint(forge, template, rule.category, rule.final, endpoint in data.free or not rule.charged)
 
+    def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[Classified, str | None]:
+        """(the classified request, its call site) of a request made from ``frame``'s stack."""
+        site_category, site = self.call_site(frame if frame is not None else sys._getframe(1))
+        return self.classify_at(method, url, site_category), site
 
-def _path(url: str) -> str:
-    """A URL's path, GitHub Enterprise's ``/api/v3`` prefix dropped."""
-    path = urlsplit(url).path or "/"
-    return path[len(_GHE_PREFIX) :] if path.startswith(_GHE_PREFIX + "/") else path
+    def classify_at(self, method: str, url: str, site_category: str | None) -> Classified:
+        """A request whose call site's category (from :meth:`call_site`) is ``site_category``:
+        another host's is always ``other``; a forge's takes a final route category, else the
+        call site's, else the route's, else ``other``."""
+        e = self._endpoints.get((method, url)) or self.endpoint(method, url)
+        if e.forge is None:
+            return Classified(OTHER, e.route, None, True)
+        if e.final:
+            return Classified(e.category or OTHER, e.route, e.forge, e.free)
+        return Classified(site_category or e.category or OTHER, e.route, e.forge, e.free)

@@ -1,23 +1,26 @@
-"""Which hosts are GitHub's API, and what to call the others.
+"""Which hosts are a forge's API, and what to call the others.
 
-Only calls to a GitHub API host count in the model's categories and in what is charged to
-the rate limit; calls to any other host (Testing Farm, Copr, Bodhi, ...) are kept in a trace
-and reported per host apart. ``api.github.com`` is GitHub by default; a GitHub Enterprise
-Server is added as ``HOST[:PORT][/PREFIX]`` (``github.example.com/api/v3``): with a prefix,
-only paths under it are API calls. The names of other hosts are data (``host_labels`` in the
-rules file).
+Only calls to a forge's API (GitHub, GitLab, Pagure, Forgejo) are named by its route table,
+classified and maybe charged; calls to any other host (Testing Farm, Copr, Bodhi, ...) are kept
+in a trace and reported per host apart. Each forge's known hosts and API prefix are forge data
+(``forges/forges.yaml``); more are given as ``FORGE=HOST[:PORT][/PREFIX]``
+(``gitlab=gitlab.gnome.org``; without a prefix the forge's own is taken), a bare
+``HOST[/PREFIX]`` being a GitHub Enterprise Server (``github.example.com/api/v3``): with a
+prefix, only paths under it are API calls. The names of other hosts are data (``host_labels``
+in the rules file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
 
+from tracer.capture.forges import FORGE_NAMES, FORGES, GITHUB
 from tracer.errors import DataError
 
-DEFAULT_GITHUB_HOSTS: tuple[str, ...] = ("api.github.com",)
 #: each scheme's port, left out of a URL that uses it
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
@@ -67,11 +70,9 @@ def parse_forge_host(spec: str, source: str = "hosts") -> tuple[str, str, str]:
     """``gitlab=gitlab.gnome.org`` → (``gitlab``, ``gitlab.gnome.org``, ``/api/v4``); a bare
     ``HOST[/PREFIX]`` is GitHub (Enterprise: ``github.example.com/api/v3``); without a prefix a
     forge's own API prefix is taken. One-line error if bad."""
-    from tracer.capture.forges import FORGE_NAMES, FORGES
-
     forge, sep, rest = spec.partition("=")
     if not sep:
-        forge, rest = "github", spec
+        forge, rest = GITHUB, spec
     forge = forge.strip().lower()
     if forge not in FORGE_NAMES:
         raise DataError(f"{source}: {spec!r}: unknown forge {forge!r} (one of {', '.join(FORGE_NAMES)}; e.g. gitlab=gitlab.gnome.org)")
@@ -82,57 +83,36 @@ def parse_forge_host(spec: str, source: str = "hosts") -> tuple[str, str, str]:
 
 
 def _known() -> tuple[tuple[str, str, str], ...]:
-    from tracer.capture.forges import FORGE_NAMES, FORGES
-
     return tuple((name, host, FORGES[name].prefix) for name in FORGE_NAMES for host in FORGES[name].hosts)
 
 
 @dataclass(frozen=True)
 class Hosts:
-    """The forges' API hosts (``host`` → path prefix, "" for the whole host) and host labels.
-
-    ``github`` holds GitHub's (api.github.com and Enterprise Servers); ``forges`` every forge's
-    (forge, host, prefix), GitHub's included; by default each forge's known hosts.
+    """The forges' API hosts as (forge, host, path prefix; "" for the whole host), each forge's
+    known ones first, and the names of other hosts.
 
     >>> Hosts().with_hosts(["gitlab=gitlab.example.com"]).forge_of("https://gitlab.example.com/api/v4/user")
     ('gitlab', '/user', True)
     """
 
-    github: tuple[tuple[str, str], ...] = tuple((h, "") for h in DEFAULT_GITHUB_HOSTS)
     labels: tuple[tuple[str, str], ...] = ()
-    others: tuple[tuple[str, str, str], ...] | None = None  # other forges' (forge, host, prefix); None: the known ones
-
-    @classmethod
-    def of(cls, github: Iterable[str] = DEFAULT_GITHUB_HOSTS, labels: Mapping[str, str] | None = None,
-           source: str = "hosts") -> Hosts:
-        if isinstance(github, str):
-            github = [github]
-        parsed = tuple(dict.fromkeys(parse_host(h, source) for h in github))
-        return cls(parsed, tuple((labels or {}).items()))
+    added: tuple[tuple[str, str, str], ...] = ()  # (forge, host, prefix) beyond the known ones
 
     @property
     def forges(self) -> tuple[tuple[str, str, str], ...]:
-        """(forge, host, prefix) of every forge API host, GitHub's first."""
-        others = self.others if self.others is not None else tuple(e for e in _known() if e[0] != "github")
-        return tuple(("github", h, p) for h, p in self.github) + others
-
-    def with_github(self, extra: Iterable[str], source: str = "hosts") -> Hosts:
-        """These hosts plus ``extra`` GitHub hosts (e.g. a ``--github-host`` flag)."""
-        if isinstance(extra, str):
-            extra = [extra]
-        added = tuple(parse_host(h, source) for h in extra)
-        return Hosts(tuple(dict.fromkeys(self.github + added)), self.labels, self.others)
+        """(forge, host, prefix) of every forge API host: the known ones, then those added."""
+        return tuple(dict.fromkeys(_known() + self.added))
 
     def with_hosts(self, extra: Iterable[str], source: str = "hosts") -> Hosts:
-        """These hosts plus ``extra`` forge hosts, each ``FORGE=HOST[/PREFIX]`` or a GitHub
-        ``HOST[/PREFIX]`` (``Tracer(hosts=...)``, a rules file's ``hosts``, ``--host``)."""
+        """These hosts plus ``extra``, each ``FORGE=HOST[/PREFIX]`` or a GitHub ``HOST[/PREFIX]``
+        (``Tracer(hosts=...)``, a rules file's ``hosts``, ``--host``)."""
         if isinstance(extra, str):
             extra = [extra]
-        parsed = [parse_forge_host(h, source) for h in extra]
-        github = tuple(dict.fromkeys(self.github + tuple((h, p) for f, h, p in parsed if f == "github")))
-        current = self.forges[len(self.github):]
-        others = tuple(dict.fromkeys(current + tuple(e for e in parsed if e[0] != "github")))
-        return Hosts(github, self.labels, others)
+        return self.with_parsed(parse_forge_host(h, source) for h in extra)
+
+    def with_parsed(self, extra: Iterable[tuple[str, str, str]]) -> Hosts:
+        """These hosts plus ``extra`` (forge, host, prefix) entries."""
+        return Hosts(self.labels, tuple(dict.fromkeys(self.added + tuple(extra))))
 
     def forge_of(self, url: str, host: str | None = None) -> tuple[str | None, str, bool]:
         """(forge, path, is an API call) of a URL: the path relative to the forge's API prefix
@@ -141,7 +121,7 @@ class Hosts:
         host = host if host is not None else host_of(url)
         path = None
         web: str | None = None
-        for forge, name, prefix in self.forges:
+        for forge, name, prefix in self._entries:
             if host != name:
                 continue
             if path is None:
@@ -153,16 +133,10 @@ class Hosts:
             web = web or forge
         return web, path or "/", False
 
-    def is_github(self, url: str, host: str | None = None) -> bool:
-        host = host if host is not None else host_of(url)
-        for name, prefix in self.github:
-            if host == name:
-                if not prefix:
-                    return True
-                path = urlsplit(url).path
-                if path == prefix or path.startswith(prefix + "/"):
-                    return True
-        return False
+    @functools.cached_property
+    def _entries(self) -> tuple[tuple[str, str, str], ...]:
+        # the longest prefix first: /api/v3 before the whole host
+        return tuple(sorted(self.forges, key=lambda e: -len(e[2])))
 
     def label(self, host: str) -> str:
         """The name a report gives a host: its label if the rules name it, else the host."""
@@ -173,9 +147,5 @@ class Hosts:
 
     @property
     def names(self) -> list[str]:
-        return [host + prefix for host, prefix in self.github]
-
-    @property
-    def forge_names(self) -> list[str]:
         """Every forge API host as ``FORGE=HOST/PREFIX``."""
         return [f"{forge}={host}{prefix}" for forge, host, prefix in self.forges]

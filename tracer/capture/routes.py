@@ -79,6 +79,7 @@ class RouteTable:
         self._by_path: dict[str, str] = {}  # template → itself, for any method
         self.vocabulary: set[str] = set()
         self.routes: list[tuple[str, str]] = []
+        self._pairs: set[tuple[str, str]] = set()
         for method, template in routes:
             self.add(method, template)
 
@@ -109,6 +110,11 @@ class RouteTable:
                     node = child
         node.ends.setdefault(method, template)
         self.routes.append((method, template))
+        self._pairs.add((method, template))
+
+    def __contains__(self, route: tuple[str, str]) -> bool:
+        """Whether ``(METHOD, template)`` is one of the table's routes."""
+        return route in self._pairs
 
     def match(self, method: str, path: str) -> tuple[str, dict[str, str]] | None:
         """(template, placeholder values) of the route ``path`` is, for ``method`` (else for any

@@ -1,19 +1,24 @@
 """Classification rules: data files (the tracer's ``github.yaml``, with the rules files other
-packages register layered over it) parsed into :class:`Rules`."""
+packages register layered over it) parsed into :class:`Rules`. A route rule names endpoints as
+the forge's route table does (:mod:`tracer.capture.forges`), so a rule and a report speak of
+the same ``METHOD /template``."""
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
+from urllib.parse import unquote
 
 from tracer import registry
 from tracer.capture.call import AUTH, OTHER
-from tracer.capture.hosts import Hosts, parse_host
+from tracer.capture.forges import FORGE_NAMES, FORGES, GITHUB
+from tracer.capture.hosts import Hosts, parse_forge_host
+from tracer.capture.routes import PLACEHOLDER
 from tracer.datafile import parse_yaml, read_text
 from tracer.errors import DataError
 
@@ -21,8 +26,8 @@ from tracer.errors import DataError
 GITHUB_RULES = "github.yaml"
 #: the categories every rules file may use: token minting and app calls, and everything else
 BUILTIN_CATEGORIES: tuple[str, ...] = (AUTH, OTHER)
-_PARAM = re.compile(r"\{(\w+)(\+?)\}")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_KEYS = {"version", "categories", "call_sites", "routes", "hosts", "host_labels"}
 
 
 @dataclass(frozen=True)
@@ -35,39 +40,27 @@ class SiteRule:
 
 @dataclass(frozen=True)
 class RouteRule:
-    """A route rule: ``METHOD /template/{param}`` (``{param+}`` spans slashes).
+    """A route rule: ``METHOD /template`` of ``forge``'s route table (GitHub's by default).
 
-    ``params`` narrows the rule to some values of a parameter (``path: [.packit.yaml, ...]``)
+    ``params`` narrows the rule to some values of a placeholder (``path: [.packit.yaml, ...]``)
     while the template stays the endpoint's own.
     """
 
     method: str
     template: str
     category: str | None
-    charged: bool
-    regex: re.Pattern[str]
+    charged: bool = True
     final: bool = False  # the route's category wins over call-site rules
-    catch_all: bool = False  # a fallback such as ``GET /{rest+}``: shown as the call's own template
+    forge: str = GITHUB
+    params: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def route(self) -> str:
         return f"{self.method} {self.template}"
 
-
-def compile_template(template: str, params: dict[str, list[str]] | None = None) -> re.Pattern[str]:
-    """``/repos/{owner}/{repo}`` → a regex matching a URL path; ``params`` lists the only values
-    a parameter may take."""
-    out, pos = [], 0
-    for m in _PARAM.finditer(template):
-        out.append(re.escape(template[pos : m.start()]))
-        allowed = (params or {}).get(m.group(1))
-        if allowed:
-            out.append("(?:" + "|".join(re.escape(v) for v in allowed) + ")")
-        else:
-            out.append(".+" if m.group(2) else "[^/]+")
-        pos = m.end()
-    out.append(re.escape(template[pos:]))
-    return re.compile("".join(out) + r"\Z")
+    def takes(self, values: Mapping[str, str]) -> bool:
+        """Whether a call with these placeholder values is one of the rule's (its ``params``)."""
+        return all(unquote(values.get(name, "")) in allowed for name, allowed in self.params)
 
 
 @dataclass(frozen=True)
@@ -83,7 +76,7 @@ class Rules:
     sites: tuple[SiteRule, ...]
     routes: tuple[RouteRule, ...]
     sources: tuple[str, ...] = ()
-    github_hosts: tuple[tuple[str, str], ...] = ()
+    forge_hosts: tuple[tuple[str, str, str], ...] = ()  # (forge, host, prefix) beyond the known ones
     host_labels: tuple[tuple[str, str], ...] = ()
     declared: tuple[str, ...] = ()  # categories the files introduce, in report order
 
@@ -94,8 +87,22 @@ class Rules:
 
     @property
     def hosts(self) -> Hosts:
-        """The GitHub API hosts these rules name (api.github.com when none) and host labels."""
-        return Hosts(self.github_hosts, self.host_labels) if self.github_hosts else Hosts(labels=self.host_labels)
+        """Every forge's known API hosts, those these rules add, and the rules' host labels."""
+        return Hosts(labels=self.host_labels).with_parsed(self.forge_hosts)
+
+    def route_rule(self, forge: str, method: str, template: str, values: Mapping[str, str]) -> RouteRule | None:
+        """The first rule naming ``METHOD template`` of ``forge`` that takes these values."""
+        for rule in self._by_endpoint.get((forge, method, template), ()):
+            if rule.takes(values):
+                return rule
+        return None
+
+    @functools.cached_property
+    def _by_endpoint(self) -> dict[tuple[str, str, str], list[RouteRule]]:
+        index: dict[tuple[str, str, str], list[RouteRule]] = {}
+        for rule in self.routes:
+            index.setdefault((rule.forge, rule.method, rule.template), []).append(rule)
+        return index
 
     @classmethod
     @functools.cache
@@ -142,7 +149,7 @@ class Rules:
             self.sites + fallback.sites,
             self.routes + fallback.routes,
             self.sources + fallback.sources,
-            tuple(dict.fromkeys(fallback.github_hosts + self.github_hosts)),
+            tuple(dict.fromkeys(fallback.forge_hosts + self.forge_hosts)),
             self.host_labels + fallback.host_labels,
             tuple(dict.fromkeys(fallback.declared + self.declared)),
         )
@@ -157,7 +164,7 @@ class Rules:
         data = parse_yaml(text, source)
         if not isinstance(data, dict) or data.get("version") != 1:
             raise DataError(f"{source}: not a rules file (expected a mapping with 'version: 1')")
-        unknown = set(data) - {"version", "categories", "call_sites", "routes", "github_hosts", "host_labels"}
+        unknown = set(data) - _KEYS
         if unknown:
             raise DataError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
         declared = _declared(data, source)
@@ -167,10 +174,11 @@ class Rules:
             for i, raw in enumerate(_list(data, "call_sites", source))
         )
         routes = tuple(
-            _route_rule(raw, f"{source}: routes[{i}]", usable)
+            rule
             for i, raw in enumerate(_list(data, "routes", source))
+            for rule in _route_rules(raw, f"{source}: routes[{i}]", usable)
         )
-        return cls(sites, routes, (source,), _github_hosts(data, source), _host_labels(data, source), declared)
+        return cls(sites, routes, (source,), _hosts(data, source), _host_labels(data, source), declared)
 
 
 def _declared(data: dict[str, Any], source: str) -> tuple[str, ...]:
@@ -185,11 +193,11 @@ def _declared(data: dict[str, Any], source: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _github_hosts(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
-    value = data.get("github_hosts") or []
+def _hosts(data: dict[str, Any], source: str) -> tuple[tuple[str, str, str], ...]:
+    value = data.get("hosts") or []
     if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
-        raise DataError(f"{source}: 'github_hosts' must be a list of hosts such as github.example.com/api/v3")
-    return tuple(dict.fromkeys(parse_host(h, f"{source}: github_hosts") for h in value))
+        raise DataError(f"{source}: 'hosts' must be a list such as [gitlab=gitlab.example.com, github.example.com/api/v3]")
+    return tuple(dict.fromkeys(parse_forge_host(h, f"{source}: hosts") for h in value))
 
 
 def _host_labels(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
@@ -226,23 +234,40 @@ def _site_rule(raw: Any, where: str, usable: tuple[str, ...]) -> SiteRule:
     return SiteRule(function, _category(raw, where, required=True, usable=usable) or OTHER)
 
 
-def _route_rule(raw: Any, where: str, usable: tuple[str, ...]) -> RouteRule:
-    if not isinstance(raw, dict) or set(raw) - {"route", "category", "charged", "final", "params"}:
-        raise DataError(f"{where}: a route rule has 'route', 'category', 'charged', 'final' and 'params' only")
-    route = raw.get("route")
-    parts = route.split(" ") if isinstance(route, str) else []
-    if len(parts) != 2 or not parts[0].isupper() or not parts[1].startswith("/"):
-        raise DataError(f"{where}: 'route' must look like 'GET /repos/{{owner}}/{{repo}}', got {route!r}")
+def _route_rules(raw: Any, where: str, usable: tuple[str, ...]) -> list[RouteRule]:
+    """One entry of ``routes``: a rule for each endpoint it names."""
+    if not isinstance(raw, dict) or set(raw) - {"route", "forge", "category", "charged", "final", "params"}:
+        raise DataError(f"{where}: a route rule has 'route', 'forge', 'category', 'charged', 'final' and 'params' only")
+    given = raw.get("route")
+    routes = given if isinstance(given, list) and given else [given]
+    endpoints = []
+    for route in routes:
+        parts = route.split(" ") if isinstance(route, str) else []
+        if len(parts) != 2 or not parts[0].isupper() or not parts[1].startswith("/"):
+            raise DataError(f"{where}: 'route' must look like 'GET /repos/{{owner}}/{{repo}}' (or be a list of such), got {route!r}")
+        endpoints.append((parts[0], parts[1]))
     charged, final = raw.get("charged", True), raw.get("final", False)
     for name, value in (("charged", charged), ("final", final)):
         if not isinstance(value, bool):
             raise DataError(f"{where}: '{name}' must be true or false")
+    forge = raw.get("forge", GITHUB)
+    if forge not in FORGE_NAMES:
+        raise DataError(f"{where}: 'forge' must be one of {', '.join(FORGE_NAMES)}, got {forge!r}")
     category = _category(raw, where, required=final, usable=usable)
     params = raw.get("params") or {}
-    names = {m.group(1) for m in _PARAM.finditer(parts[1])}
     if not isinstance(params, dict) or not all(
-        k in names and isinstance(v, list) and v and all(isinstance(x, str) for x in v) for k, v in params.items()
+        isinstance(k, str) and isinstance(v, list) and v and all(isinstance(x, str) for x in v) for k, v in params.items()
     ):
-        raise DataError(f"{where}: 'params' must map parameters of the route to lists of values, e.g. path: [.packit.yaml]")
-    catch_all = parts[1].endswith("{rest+}")  # "anything else": shown as the call's own template
-    return RouteRule(parts[0], parts[1], category, charged, compile_template(parts[1], params), final, catch_all)
+        raise DataError(f"{where}: 'params' must map placeholders of the route to lists of values, e.g. path: [.packit.yaml]")
+    rules = []
+    for method, template in endpoints:
+        if not FORGES[forge].describes(method, template):
+            raise DataError(f"{where}: '{method} {template}' is not a route of {forge}'s "
+                            f"(tracer/capture/forges/{forge}-routes.yaml, or its web routes in forges.yaml)")
+        names = {m.group(1).rstrip("+") for m in PLACEHOLDER.finditer(template)}
+        unknown = sorted(set(params) - names)
+        if unknown:
+            raise DataError(f"{where}: 'params': {unknown[0]!r} is no placeholder of '{method} {template}'")
+        rules.append(RouteRule(method, template, category, charged, final, forge,
+                               tuple((k, frozenset(v)) for k, v in params.items())))
+    return rules

@@ -159,17 +159,20 @@ class Trace:
         return list(dict.fromkeys(c.handler for c in self.calls))
 
     def other_hosts(self, hosts: Hosts | None = None) -> dict[str, int]:
-        """Requests to hosts that are not GitHub's API, by the host's name (``Testing Farm: 12``)."""
+        """Requests outside this view, by the host's name (``Testing Farm: 12``); another
+        forge's as ``gitlab API (gitlab.com)``."""
         names = hosts or Rules.default().hosts
         return dict(Counter(names.label(c.host) if c.forge is None else f"{c.forge} API ({c.host})"
                             for c in self.elsewhere).most_common())
 
     def other_hosts_line(self, hosts: Hosts | None = None) -> str:
-        """``other hosts (not GitHub, never charged): Testing Farm 12, Copr 3``, or "" if none."""
+        """``other hosts (not GitHub, never charged): Testing Farm 12, Copr 3``, or "" if none
+        (another forge's view: ``other hosts (not GitLab's API, not counted here): ...``)."""
         counts = self.other_hosts(hosts)
         if not counts:
             return ""
-        return "other hosts (not GitHub, never charged): " + ", ".join(f"{k} {n}" for k, n in counts.items())
+        what = "not GitHub, never charged" if self.forge == "github" else f"not {self.forge}'s API, not counted here"
+        return f"other hosts ({what}): " + ", ".join(f"{k} {n}" for k, n in counts.items())
 
     # -- rate-limit cross-check ----------------------------------------------
     def ratelimit_gaps(self) -> list[RateLimitGap]:
@@ -231,6 +234,8 @@ class Trace:
             "events": self.nested("event"),
             "endpoints": dict(self.count_by("endpoint").most_common()),
             "other_hosts": self.other_hosts(),
+            "forge": self.forge,
+            "forges": self.forges(),
         }
 
     # -- JSON ----------------------------------------------------------------
@@ -260,7 +265,10 @@ class Trace:
 
 
 def call_from_json(raw: Any, where: str) -> Call:
-    """One call record of a trace file, checked field by field (one-line DataError)."""
+    """One call record of a trace file, checked field by field (one-line DataError). A record
+    written before forges were a fact says ``github: true|false`` instead of its forge."""
+    if isinstance(raw, dict) and "github" in raw:
+        raw = {"forge": "github" if raw["github"] is True else None} | {k: v for k, v in raw.items() if k != "github"}
     call = Call(**checked_fields(Call, raw, where))
     known = Rules.default().categories
     if call.category not in known:

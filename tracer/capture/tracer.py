@@ -14,17 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from tracer.capture import patches
-from tracer.capture.call import AUTH, NO_HANDLER, OTHER, Call
-from tracer.capture.charging import is_charged, rate_limited
-from tracer.capture.forges import FORGES, GITHUB, charged, route_of
+from tracer.capture.call import NO_HANDLER, Call
+from tracer.capture.charging import is_charged, ratelimit_keys
 from tracer.capture.classify import Classifier
 from tracer.capture.hosts import Hosts, host_of
 from tracer.capture.rules import Rules
 from tracer.capture.scope import current_scope
 from tracer.capture.trace import Trace
-
-_RATELIMIT_HEADERS = ("limit", "remaining", "used", "reset", "resource")
-
 
 def auth_of(headers: Any) -> tuple[str, str | None]:
     """(kind, short digest) of a request's credentials; never the credential itself."""
@@ -58,12 +54,9 @@ def _jwt_issuer(jwt: str) -> str:
         return jwt
 
 
-_RATELIMIT_KEYS = tuple((name, f"x-ratelimit-{name}") for name in _RATELIMIT_HEADERS)
-
-
-def _ratelimit(headers: Any) -> dict[str, str]:
+def _ratelimit(headers: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, str]:
     found = {}
-    for name, header in _RATELIMIT_KEYS:
+    for name, header in keys:
         if header in headers:  # a miss costs no KeyError
             found[name] = headers[header]
     return found
@@ -76,9 +69,10 @@ class Tracer:
     ...     project.get_pr(1)
     >>> t.trace().totals()
 
-    Calls to GitHub API hosts (``api.github.com``, plus the rules' ``github_hosts`` and
-    ``hosts``, e.g. ``"github.example.com/api/v3"``) are classified and may be charged; calls
-    to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
+    Calls to a forge's API (each forge's known hosts, plus the rules' ``hosts`` and ``hosts``
+    here, e.g. ``"gitlab=gitlab.example.com"`` or a GitHub Enterprise Server
+    ``"github.example.com/api/v3"``) are named by the forge's route table, classified and may be
+    charged by the forge's rule; calls to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
     ogr's retry back-offs in every thread while the tracer is active.
 
     While a call is made only what dies with it is taken: its call site (the stack) and its
@@ -99,9 +93,9 @@ class Tracer:
     ) -> None:
         if isinstance(rules, (str, Path)):
             rules = Rules.load(rules)
-        self.classifier = Classifier(rules)
-        base = self.classifier.rules.hosts
-        self.hosts = hosts if isinstance(hosts, Hosts) else base.with_hosts(hosts or (), "Tracer(hosts=...)")
+        rules = rules or Rules.default()
+        self.hosts = hosts if isinstance(hosts, Hosts) else rules.hosts.with_hosts(hosts or (), "Tracer(hosts=...)")
+        self.classifier = Classifier(rules, self.hosts)
         self.skip_sleeps = skip_sleeps
         self._calls: list[Call] = []
         self._pending: list[tuple[patches.LogicalCall, Any, str | None, str | None]] = []
@@ -147,24 +141,14 @@ class Tracer:
     def _build(self) -> None:
         """Turn the pending logical calls into Calls, in the order they finished (lock held)."""
         pending, self._pending = self._pending, []
+        classify = self.classifier.classify_at
         for call, scope, site_category, site in pending:
-            host = host_of(call.url)
-            forge, path, api = self.hosts.forge_of(call.url, host)
-            github = forge == GITHUB and api
-            found = None
-            if github:
-                category, route, rule_charged = self.classifier.classify_at(call.method, call.url, site_category)
-            elif forge is not None and (found := route_of(forge, api, call.method, path)) is not None:
-                route = found[0]
-                category = AUTH if f"{call.method} {route}" in FORGES[forge].auth else site_category or OTHER
-                rule_charged = True
-            else:
-                forge = None
-                category, route, rule_charged = OTHER, self.classifier.template(None, call.url), False
+            found = classify(call.method, call.url, site_category)
             auth, auth_id = auth_of(call.headers)
             attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
             logical = next(self._logical)
             invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
+            host = host_of(call.url)
             for number, attempt in enumerate(attempts, 1):
                 status = attempt.status
                 self._calls.append(
@@ -172,13 +156,12 @@ class Tracer:
                         seq=next(self._seq),
                         method=call.method,
                         url=call.url,
-                        route=route,
-                        category=category,
+                        route=found.route,
+                        category=found.category,
                         charged=is_charged(
-                            github=github, rule_charged=rule_charged, status=status, auth=auth,
-                            category=category, headers=attempt.headers,
-                        ) if forge in (None, GITHUB) else charged(
-                            forge, route, call.method, status, auth, rate_limited(status, attempt.headers)),
+                            forge=found.forge, free=found.free, status=status, auth=auth,
+                            category=found.category, headers=attempt.headers,
+                        ),
                         status=status,
                         handler=scope.handler if scope else NO_HANDLER,
                         event=scope.event if scope else None,
@@ -189,11 +172,10 @@ class Tracer:
                         attempt=number,
                         auth=auth,
                         auth_id=auth_id,
-                        ratelimit=_ratelimit(attempt.headers),
+                        ratelimit=_ratelimit(attempt.headers, ratelimit_keys(found.forge)),
                         error=attempt.error,
                         host=host,
-                        github=github,
-                        forge=forge,
+                        forge=found.forge,
                     )
                 )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tracer.capture import Rules
+from tracer.capture.forges import FORGE_NAMES
 from tracer.cli._output import add_format, add_measure, print_json, render_trace
 from tracer.recording.stats import trace_from_cassettes
 
@@ -20,10 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH")
     parser.add_argument("--rules", action="append", default=[], metavar="FILE", help="extra classification rules (YAML)")
     parser.add_argument(
-        "--github-host", action="append", default=[], metavar="HOST[/PREFIX]",
-        help="another GitHub API host, e.g. a GitHub Enterprise Server github.example.com/api/v3 "
-        "(api.github.com always is one); calls to other hosts are reported apart, never charged",
+        "--host", "--github-host", dest="hosts", action="append", default=[], metavar="[FORGE=]HOST[/PREFIX]",
+        help="another forge API host: gitlab=gitlab.example.com, or a GitHub Enterprise Server "
+        "github.example.com/api/v3 (each forge's known hosts always are); calls to other hosts are "
+        "reported apart, never charged",
     )
+    parser.add_argument("--forge", choices=FORGE_NAMES, default="github",
+                        help="whose API calls to count (default: github; the others are reported apart)")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -32,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     rules = Rules.load(*args.rules) if args.rules else None
-    trace = trace_from_cassettes(args.paths, rules, args.github_host)
+    trace = trace_from_cassettes(args.paths, rules, args.hosts).on(args.forge)
     if args.format == "json":
         print_json(trace.to_json(paths=[str(p) for p in args.paths]))
     else:

@@ -1,4 +1,4 @@
-"""GitHub calls as Prometheus metrics (prometheus_client, the ``live`` extra).
+"""Forge calls as Prometheus metrics (prometheus_client, the ``live`` extra).
 
 Three ways out, as fleets do:
 
@@ -12,8 +12,9 @@ Three ways out, as fleets do:
   from a background thread in batches (no task waits for the gateway). A push that fails is
   kept and sent with the next one.
 
-Label sets are bounded (see :data:`LABELS`); the route is the rule's template (an unlisted
-route is ``(unlisted)``); ``repository`` is added only with ``per_repository=True``. The rate
+Label sets are bounded (see :data:`LABELS`): ``forge`` is one of the four; the route is a
+template of the forge's route table (one it does not describe, a fallback, is ``(unlisted)``);
+``repository`` (GitHub's ``owner/repo``) is added only with ``per_repository=True``. The rate
 limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token minting), ``app``
 (JWT calls) or ``token/<digest>`` (a short one-way digest, never the token; at most
 :data:`TOKEN_BUCKETS` of them, then ``token/other``); it is not pushed
@@ -36,6 +37,7 @@ from tracer.capture import Call, Rules
 from tracer.capture.hosts import Hosts
 from tracer.errors import UsageError
 from tracer.live.labels import NO_EVENT
+from tracer.capture.forges import FORGES
 from tracer.live.names import LABELS, PREFIX
 from tracer.live.record import TaskRecord
 
@@ -132,9 +134,9 @@ class Metrics:
         self.addr = "0.0.0.0"
 
     def use_rules(self, rules: Rules) -> None:
-        """The rules whose route templates and host names label the metrics (the tracer's)."""
+        """The rules whose host names label the metrics (the tracer's); a route label is a
+        template of its forge's route table (bounded), any other ``(unlisted)``."""
         self.hosts: Hosts = rules.hosts
-        self.routes = frozenset(r.template for r in rules.routes if not r.catch_all)
 
     # -- the three ways out ---------------------------------------------------------------
     @classmethod
@@ -288,17 +290,17 @@ class Metrics:
         remaining: dict[tuple[str, str], int] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
         for call in calls:
-            if not call.github:
+            if call.forge is None:
                 name = self.hosts.label(call.host)
                 other[(name if name != call.host else "other", call.handler)] += 1  # named hosts only
                 continue
             event = call.event or NO_EVENT
-            route = call.route if call.route in self.routes else UNLISTED
+            route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
             repo = (self._repository(call.url),) if self.per_repository else ()
-            requests[(call.handler, event, call.category, call.method, route,
+            requests[(call.forge, call.handler, event, call.category, call.method, route,
                       "true" if call.charged else "false", call.auth, chroots, *repo)] += 1
             if call.attempt == 1:
-                logical[(call.handler, event, call.category, chroots, *repo)] += 1
+                logical[(call.forge, call.handler, event, call.category, chroots, *repo)] += 1
             ins.child(ins.duration, (call.category,)).observe(call.duration_ms / 1000.0)
             self._ratelimit(call, minted, remaining)
         for labels, n in requests.items():

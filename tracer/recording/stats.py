@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from tracer.capture import NO_HANDLER, OTHER, Call, Classifier, Rules, Trace
-from tracer.capture.charging import header, is_charged
+from tracer.capture import NO_HANDLER, Call, Classifier, Rules, Trace
+from tracer.capture.charging import header, is_charged, ratelimit_keys
 from tracer.capture.hosts import host_of
 from tracer.errors import DataError
 from tracer.recording import callrecords
@@ -48,14 +48,15 @@ def trace_from_cassettes(
     """A :class:`Trace` of the interactions recorded in cassettes (a file, a run, a folder).
 
     A whole run whose call records are current (:mod:`tracer.recording.callrecords`) is read
-    from them: the trace its replay gives. Otherwise route templates come from the rules;
-    categories from the call sites the run's manifest kept when it was recorded, else from the
-    route rules alone. Hosts and what is charged follow the same rules as live tracing
-    (:mod:`tracer.capture.charging`); consecutive identical requests answered with a status
-    ogr's retry sends again are attempts of one logical call, as a replay counts them.
+    from them: the trace its replay gives. Otherwise route templates come from each forge's
+    route table; categories from the call sites the run's manifest kept when it was recorded,
+    else from the route rules alone. Hosts (``hosts``: more, ``FORGE=HOST[/PREFIX]``) and what is
+    charged follow the same rules as live tracing (:mod:`tracer.capture.charging`); consecutive
+    identical requests answered with a status ogr's retry sends again are attempts of one
+    logical call, as a replay counts them.
     """
-    classifier = Classifier(rules)
-    github_hosts = classifier.rules.hosts.with_github(hosts, "--github-host")
+    rules = rules or Rules.default()
+    classifier = Classifier(rules, rules.hosts.with_hosts(hosts, "--host"))
     calls: list[Call] = []
     logical = 0
     files = _files(paths)
@@ -76,12 +77,7 @@ def trace_from_cassettes(
             method, uri = request["method"], request["uri"]
             status = (response.get("status") or {}).get("code")
             headers = response.get("headers") or {}
-            github = github_hosts.is_github(uri)
-            rule = classifier.route(method, uri) if github else None
-            if github:
-                category = kept[i] if kept else (rule.category if rule and rule.category else OTHER)
-            else:
-                category = OTHER
+            found = classifier.classify_at(method, uri, kept[i] if kept else None)
             if previous is not None and previous[:2] == (method, uri) and previous[2] in RETRIED_STATUSES \
                     and attempt <= RETRIES:
                 attempt += 1
@@ -94,11 +90,11 @@ def trace_from_cassettes(
                     seq=len(calls) + 1,
                     method=method,
                     url=uri,
-                    route=classifier.template(rule, uri),
-                    category=category,
+                    route=found.route,
+                    category=found.category,
                     charged=is_charged(
-                        github=github, rule_charged=rule.charged if rule else True, status=status,
-                        auth=auth, category=category, headers=headers,
+                        forge=found.forge, free=found.free, status=status,
+                        auth=auth, category=found.category, headers=headers,
                     ),
                     status=status,
                     handler=entry.handler if entry else NO_HANDLER,
@@ -109,11 +105,11 @@ def trace_from_cassettes(
                     attempt=attempt,
                     auth=auth,
                     ratelimit={
-                        k: str(v) for k in ("limit", "remaining", "used", "reset", "resource")
-                        if (v := header(headers, f"x-ratelimit-{k}")) is not None
+                        k: str(v) for k, name in ratelimit_keys(found.forge)
+                        if (v := header(headers, name)) is not None
                     },
                     host=host_of(uri),
-                    github=github,
+                    forge=found.forge,
                 )
             )
     return Trace(calls)

@@ -10,7 +10,7 @@ route tables, charging rules and documented limits, all data (``forges.yaml`` an
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -23,7 +23,7 @@ FORGE_NAMES: tuple[str, ...] = ("github", "gitlab", "pagure", "forgejo")
 GITHUB = "github"
 
 #: why a forge does not charge an answered request to its limit (``charged_unless`` in the data)
-CHARGE_EXCEPTIONS = ("free", "auth", "jwt", "not_modified", "unauthorized", "server_error", "refused")
+CHARGE_EXCEPTIONS = ("auth", "jwt", "not_modified", "unauthorized", "server_error", "refused")
 
 
 @dataclass(frozen=True)
@@ -50,14 +50,18 @@ class Forge:
     web: RouteTable
     free: frozenset[str]
     auth: frozenset[str]
-    charged_unless: tuple[str, ...]
+    charged_unless: frozenset[str]
     ratelimit_headers: dict[str, str]
     limits_source: str
     ceilings: tuple[Ceiling, ...] = ()
     limited_hosts: tuple[str, ...] = ()
     enterprise_prefix: str = ""
     source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    charges: bool = True  # False: no documented limit, nothing is charged
+
+    def describes(self, method: str, template: str) -> bool:
+        """Whether ``METHOD template`` is one of this forge's routes (API or web) as named here."""
+        return (method, template) in self.routes or (method, template) in self.web
 
 
 def _text(name: str) -> str:
@@ -93,7 +97,7 @@ def load() -> dict[str, Forge]:
             method, _, template = line.partition(" ")
             web.add(method, template)
         limits = raw.get("limits") or {}
-        unless = tuple(raw.get("charged_unless", ()))
+        unless = frozenset(raw.get("charged_unless", ()))
         if any(u not in CHARGE_EXCEPTIONS for u in unless):
             raise DataError(f"{where}: {name}: charged_unless: one of {', '.join(CHARGE_EXCEPTIONS)}")
         forges[name] = _forge(name, raw, table, web, limits, unless, source)
@@ -101,7 +105,7 @@ def load() -> dict[str, Forge]:
 
 
 def _forge(name: str, raw: dict[str, Any], table: RouteTable, web: RouteTable, limits: dict[str, Any],
-           unless: tuple[str, ...], source: str) -> Forge:
+           unless: frozenset[str], source: str) -> Forge:
     return Forge(
         name=name,
         prefix=raw.get("prefix") or "",
@@ -117,38 +121,23 @@ def _forge(name: str, raw: dict[str, Any], table: RouteTable, web: RouteTable, l
         limited_hosts=tuple(limits.get("hosts") or ()),
         enterprise_prefix=raw.get("enterprise_prefix") or "",
         source=source,
-        extra={"charges": bool(raw.get("charges", True))},
+        charges=bool(raw.get("charges", True)),
     )
 
 
 @functools.lru_cache(maxsize=65536)
 def route_of(forge: str, api: bool, method: str, path: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     """(template, placeholder values) of a call to ``forge``: an API path (under the prefix) by
-    its route table, another path by its web routes; ``None`` for a path outside both."""
+    its route table, another path by its web routes; ``None`` for a path outside both.
+
+    >>> route_of("pagure", False, "GET", "/rpms/ogr/raw/main/f/.packit.yaml")
+    ('/{namespace}/{repo}/raw/{identifier+}/f/{filename+}', (('namespace', 'rpms'), ('repo', 'ogr'), ('identifier', 'main'), ('filename', '.packit.yaml')))
+    """
     table = FORGES[forge].routes if api else FORGES[forge].web
     found = table.match(method, path)
     if found is None:
         return (table.fallback(path), ()) if api else None
     return found[0], tuple(found[1].items())
-
-
-def charged(forge: str, route: str, method: str, status: int | None, auth: str, refused: bool) -> bool:
-    """Whether one answered attempt counts against ``forge``'s documented limit (the rules in
-    ``forges.yaml``: ``charges``, ``charged_unless``)."""
-    data = FORGES[forge]
-    if status is None or not data.extra.get("charges", True):
-        return False
-    endpoint = f"{method} {route}"
-    unless = set(data.charged_unless)
-    return not (
-        ("free" in unless and endpoint in data.free)
-        or ("auth" in unless and endpoint in data.auth)
-        or ("jwt" in unless and auth == "jwt")
-        or ("not_modified" in unless and status == 304)
-        or ("unauthorized" in unless and status == 401)
-        or ("server_error" in unless and status >= 500)
-        or ("refused" in unless and refused)
-    )
 
 
 class _Forges(dict):  # type: ignore[type-arg]

@@ -117,6 +117,7 @@ def fleet_measurements(url: str, *, profile: str = "HEAD", window: str | None = 
                 route = labels.get("route", "")
                 calls.append(Call(
                     seq=seq, method=labels.get("method", "GET"), url=_API + route, route=route,
+                    forge=labels.get("forge") or "github",  # a counter from before forges were labelled
                     category=labels.get("category", "other"), charged=labels.get("charged") == "true",
                     handler=labels.get("handler", ""), event=None if event == NO_EVENT else event,
                     logical=seq, auth=labels.get("auth", "none"),
