@@ -110,8 +110,8 @@ def test_set_commit_status():
     ))
     assert rows(calls) == [
         (f"GET {REPO}", "set_status", 200, True),  # R paid by set_commit_status: its call site says why
-        (f"GET {REPO}/commits/{{ref}}", "set_status", 200, True),
-        (f"POST {REPO}/statuses/{{sha}}", "set_status", 201, True),
+        (f"GET {REPO}/commits/{{ref+}}", "set_status", 200, True),
+        (f"POST {REPO}/statuses/{{sha+}}", "set_status", 201, True),
     ]
 
 

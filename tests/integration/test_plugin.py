@@ -88,7 +88,7 @@ def test_budget_exceeded_shows_the_table_and_the_extra_calls(inner):
             "(no handler)*2*1*3",
             "unexpected calls:",
             "  set_status: 2 calls, budget <= 1; the calls beyond the budget:",
-            "    #3 POST /repos/{owner}/{repo}/statuses/{sha} (/repos/o/r/statuses/abc123) → 200,"
+            "    #3 POST /repos/{owner}/{repo}/statuses/{sha+} (/repos/o/r/statuses/abc123) → 200,"
             " handler (no handler), at test_over.test_over",
         ]
     )

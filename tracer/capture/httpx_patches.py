@@ -4,7 +4,9 @@
   call at the top of the client, so it is seen whatever answers it below: the real transport,
   a replaced ``send`` (requre's ``record_httpx``), a replaced transport (pytest-httpx, vcrpy,
   ``httpx.MockTransport``), a replaced connection pool (respx). ``send`` records only when
-  called directly (``Client.stream`` does), as for requests.
+  called directly (``Client.stream`` does), as for requests; the request ``request`` builds
+  (``BaseClient.build_request``: base URL, query parameters, the client's headers) is the call's
+  even when something replacing ``send`` answers it.
 - ``httpx.HTTPTransport.handle_request`` and ``httpx.AsyncHTTPTransport.handle_async_request``:
   one *physical* attempt each (a redirect followed is a second attempt of the same call); inside
   :func:`tracer.capture.patches.answering` the responder answers instead of a connection.
@@ -73,8 +75,20 @@ async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any
 
 
 def _request_call(method: Any, url: Any, kwargs: dict[str, Any], frame: Any) -> LogicalCall:
-    # the request as the caller asked; _finish replaces it with the one really sent
+    # the request as the caller asked; the one the client builds (base URL, query parameters,
+    # its own headers: _wrap_build_request) replaces it, then _finish the one really sent
     return LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), frame)
+
+
+def _wrap_build_request(original: Any) -> Any:
+    def build_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        request = original(self, *args, **kwargs)
+        call = patches.current_call()
+        if call is not None and not call.attempts:  # the request ``request`` sends, whatever answers it
+            call.method, call.url, call.headers = request.method, str(request.url), request.headers
+        return request
+
+    return build_request
 
 
 def _wrap_request(original: Any) -> Any:
@@ -189,6 +203,7 @@ def targets() -> list[tuple[Any, str, Any]]:
     except ImportError:  # pragma: no cover - httpx comes with ogr (pyforgejo)
         return []
     found: list[tuple[Any, str, Any]] = [
+        (httpx._client.BaseClient, "build_request", _wrap_build_request),
         (httpx.Client, "request", _wrap_request),
         (httpx.Client, "send", _wrap_send),
         (httpx.AsyncClient, "request", _wrap_async_request),
