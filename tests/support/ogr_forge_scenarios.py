@@ -29,7 +29,7 @@ class Scenario:
 
 
 def _forgejo_project(repo: str = "ogr-tests") -> object:
-    service = ForgejoService(instance_url=f"https://{FORGEJO_HOST}", api_key="not-a-token")
+    service = ForgejoService(instance_url=f"https://{FORGEJO_HOST}", token="not-a-token")
     return service.get_project(namespace="packit-validator", repo=repo)
 
 

@@ -23,10 +23,12 @@ from tracer.capture.scope import current_scope
 from tracer.capture.trace import Trace
 
 def auth_of(headers: Any) -> tuple[str, str | None]:
-    """(kind, short digest) of a request's credentials; never the credential itself."""
+    """(kind, short digest) of a request's credentials; never the credential itself (GitLab's
+    ``PRIVATE-TOKEN`` / ``JOB-TOKEN`` headers are tokens too)."""
     value = headers.get("Authorization") if headers is not None else None
     if not value:
-        return "none", None
+        gitlab = headers and (headers.get("PRIVATE-TOKEN") or headers.get("JOB-TOKEN"))
+        return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
     return _auth_kind(str(value))
 
 

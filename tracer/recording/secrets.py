@@ -36,14 +36,16 @@ PLACEHOLDER = "<scrubbed>"
 AUTH_KIND_HEADER = "X-Tracer-Auth"
 AUTH_KINDS = ("token", "jwt", "basic", "none")
 
-#: request headers that are removed before a request is recorded
-SECRET_REQUEST_HEADERS = ("authorization", "proxy-authorization", "cookie")
+#: request headers that are removed before a request is recorded (GitLab's token headers too)
+SECRET_REQUEST_HEADERS = ("authorization", "proxy-authorization", "cookie", "private-token", "job-token")
 #: query parameters removed from recorded URIs (and replaced inside bodies)
 SECRET_QUERY_PARAMS = ("token", "access_token", "client_secret")
 #: JSON keys whose non-empty string value is always a secret
 SECRET_JSON_KEYS = ("temp_clone_token", "client_secret", "private_key", "password")
 
 _GITHUB_TOKEN = r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"
+#: GitLab's personal, project, group, deploy, runner, OAuth-app, ... tokens
+_GITLAB_TOKEN = r"(?<![A-Za-z0-9])gl(?:pat|dt|rt|oas|ptt|ft|imt|agent|soat|cbt|wt)-[A-Za-z0-9_-]{20,}"
 _JWT = r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
 # a whole PEM block; without its END line, up to the end of the enclosing string (or line)
 _PEM_BLOCK = r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:.*?-----END \1PRIVATE KEY-----|[^\"]*)"
@@ -61,6 +63,7 @@ _TEXT_SCRUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(_PEM_BLOCK, re.DOTALL), PLACEHOLDER),
     (re.compile(_JWT), PLACEHOLDER),
     (re.compile(_GITHUB_TOKEN), PLACEHOLDER),
+    (re.compile(_GITLAB_TOKEN), PLACEHOLDER),
     # "token": "<40 hex>" and friends (access_token, refresh_token, ...)
     (re.compile(rf"((?<![A-Za-z0-9])token{_QUOTE}?\s*:\s*{_QUOTE})({_HEX40})(?![0-9a-fA-F])"),
      rf"\g<1>{PLACEHOLDER}"),
@@ -182,6 +185,8 @@ def scrub_request(request: Any) -> Any:
     query_names = {name.lower() for name, _ in parse_qsl(urlsplit(request.uri).query, True)}
     if authorization is not None:
         kind = auth_kind(authorization)
+    elif header(headers, "private-token") is not None or header(headers, "job-token") is not None:
+        kind = "token"  # GitLab's own token headers
     elif query_names & set(SECRET_QUERY_PARAMS):
         kind = "token"
     else:  # keep what an earlier pass recorded (the hook also runs on replayed requests)
@@ -210,7 +215,7 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     _decompress(response, headers)  # a compressed body could hide a secret from the patterns
     cleaned: dict[str, Any] = {}
     for name, value in headers.items():
-        if name.lower() == "set-cookie":
+        if name.lower() == "set-cookie" or name.lower() in SECRET_REQUEST_HEADERS:  # a credential echoed back
             continue
         cleaned[name] = _scrub_header_value(value)
     body = response.get("body")
@@ -333,7 +338,7 @@ _SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
     (
         "authorization-header",
         re.compile(
-            rf"(?i)(?<![A-Za-z0-9_]){_QUOTE}?(?:proxy-)?authorization{_QUOTE}?[ \t]*:[ \t]*"
+            rf"(?i)(?<![A-Za-z0-9_]){_QUOTE}?(?:(?:proxy-)?authorization|private-token|job-token){_QUOTE}?[ \t]*:[ \t]*"
             rf"(?:\r?\n[ \t]*-[ \t]+)?\[?[ \t]*(?:{_QUOTE})?([^\r\n\"'\\\]]*)"
         ),
         1,
@@ -357,6 +362,7 @@ _SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
         _NOT_SECRET,
     ),
     ("github-token", _GITHUB_TOKEN_RE, 0, frozenset()),
+    ("gitlab-token", re.compile(_GITLAB_TOKEN), 0, frozenset()),
     (
         "secret-field",
         re.compile(
