@@ -94,7 +94,8 @@ def test_the_key_covers_what_a_replay_imports_and_reads():
     for path in ("tracer/recording/runs.py", "tracer/packit/runs.py", "tracer/recording/cassette_io.py",
                  "tracer/recording/matchers.py", "tracer/recording/completeness.py", "tracer/recording/manifest.py",
                  "tracer/recording/replayer.py", "tracer/capture/patches.py", "tracer/packit/worker/handlers.py",
-                 "tracer/capture/rules.yaml", "tracer/packit/worker/profiles/packit-service@b828c3d7.yaml",
+                 "tracer/capture/github.yaml", "tracer/packit/rules.yaml",
+                 "tracer/packit/worker/profiles/packit-service@b828c3d7.yaml",
                  "tracer/packit/worker/events/github_pr.json", "tracer/datafile.py"):
         assert path in code, path
     assert not [p for p in code if p.startswith(("tracer/cli/", "tracer/packit/drift/", "tracer/live/"))]
