@@ -148,7 +148,7 @@ TRACE_DAMAGE = {
     "method lower case": (lambda d: d["calls"][0].__setitem__("method", "get"), r"calls\[0\]: 'method' must be an HTTP method such as GET, got 'get'"),
     "unknown auth": (lambda d: d["calls"][0].__setitem__("auth", "ghp_x"), r"calls\[0\]: 'auth' must be one of token, jwt, basic, none"),
     "route not a path": (lambda d: d["calls"][0].__setitem__("route", "repos"), r"calls\[0\]: 'route' must be a path template"),
-    "charged elsewhere": (lambda d: d["calls"][0].update(github=False, charged=True), r"calls\[0\]: 'charged' is true on a call to a host that is not GitHub's API"),
+    "charged elsewhere": (lambda d: d["calls"][0].update(github=False, forge=None, charged=True), r"calls\[0\]: 'charged' is true on a call to a host that is no forge's API"),
 }
 
 

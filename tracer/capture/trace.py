@@ -289,8 +289,8 @@ def _impossible(call: Call) -> str:
         return f"'auth' must be one of {', '.join(AUTH_KINDS)}, got {call.auth!r:.60}"
     if not call.route.startswith("/"):
         return f"'route' must be a path template starting with '/', got {call.route!r:.60}"
-    if call.charged and not call.github:
-        return "'charged' is true on a call to a host that is not GitHub's API (never charged)"
+    if call.charged and call.forge is None:
+        return "'charged' is true on a call to a host that is no forge's API (never charged)"
     return ""
 
 
