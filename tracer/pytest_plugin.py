@@ -12,8 +12,9 @@ Fixtures and markers over :mod:`tracer.budget` (the logic) and :mod:`tracer.capt
 - ``fakehub`` / ``make_fakehub``: the loopback GitHub (the packit study's plugin, :mod:`tracer.packit.pytest_plugin`)
 
 Limits: ``total``, ``is_project_private``, ``is_user_approved``, ``load_packit_yaml``, ``set_status``,
-``auth``, ``other`` (exact, ``==``) or the same with ``max_`` (``<=``); ``handler="…"`` counts one
-handler's calls; ``measure="charged"`` counts only the calls charged to the rate limit.
+``auth``, ``other`` (exact, ``==``) or the same with ``max_`` (``<=``); ``handler="…"`` / ``event="…"``
+count one handler's / event's calls (a filter that matches no call fails, naming what was seen);
+``measure="charged"`` counts only the calls charged to the rate limit.
 """
 
 from __future__ import annotations
@@ -43,18 +44,22 @@ from tracer.budget import (
     check_all,
     check_scaling,
 )
+from tracer.budget.report import plural
 from tracer.capture import Trace, Tracer
 from tracer.errors import DataError, UsageError
 
 BUDGET, RECORD, CASSETTE = "github_api_budget", "github_api_record", "github_api_cassette"
 MARKERS = (
-    f"{BUDGET}(**limits, handler=None, measure='requests'): trace the test body and check a GitHub API "
+    f"{BUDGET}(**limits, handler=None, event=None, measure='requests'): trace the test body and check a GitHub API "
     "budget (total=/set_status=/… exact, max_total=/max_set_status=/… at most)",
     f"{RECORD}(name=None): compare the test body's GitHub API calls with its record in "
     "<test file>.github-api.yml (see --github-api-budget)",
     f"{CASSETTE}(name=None, allowed_hosts=(), match_on=None): replay the vcrpy cassette "
-    "cassettes/<module>/<test>.yaml with record_mode='none' and the network blocked",
+    "cassettes/<module>/<test>.yaml with record_mode='none' and the network blocked "
+    "(--github-api-cassettes=new|rewrite records it, as api-tracer records)",
 )
+#: --github-api-cassettes: what a github_api_cassette test does with its cassette (vcrpy's record mode)
+CASSETTE_MODES = {"replay": "none", "new": "once", "rewrite": "rewrite"}
 _BASELINES = pytest.StashKey[Baselines]()
 _PLAN = pytest.StashKey["_Plan"]()
 
@@ -70,6 +75,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=MODES,
         help="baseline files (*.github-api.yml): check = compare and write missing records (default), "
         "update = rewrite records that differ, strict = fail on a missing or different record (CI)",
+    )
+    group.addoption(
+        "--github-api-cassettes",
+        action="store",
+        dest="github_api_cassettes",
+        default="replay",
+        choices=tuple(CASSETTE_MODES),
+        help="tests marked github_api_cassette: replay their cassettes with the network blocked (default), "
+        "record the missing ones (new), or record them all again (rewrite), as api-tracer records "
+        "(api.github.com URIs, secrets scrubbed); pytest-recording's --record-mode leaves them alone",
     )
 
 
@@ -90,7 +105,21 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     terminalreporter.section("GitHub API baselines")
     for path, keys in sorted(written.items()):
-        terminalreporter.write_line(f"wrote {len(keys)} record(s) to {config.stash[_BASELINES].show(path)}: {', '.join(keys)}")
+        shown = config.stash[_BASELINES].show(path)
+        terminalreporter.write_line(f"wrote {plural(len(keys), 'record')} to {shown}: {', '.join(sorted(keys))}")
+
+
+#: the key under which a pytest-xdist worker hands its written records to the controller
+_XDIST_WRITTEN = "github_api_baselines_written"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: the records each worker wrote, for the summary."""
+    written = getattr(node, "workeroutput", {}).get(_XDIST_WRITTEN, {})
+    baselines = node.config.stash[_BASELINES]
+    for path, keys in written.items():
+        baselines.written.setdefault(Path(path), []).extend(keys)
 
 
 @dataclass
@@ -109,10 +138,11 @@ class _Plan:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Parse the markers before any fixture runs; a bad argument is an error of this test's setup."""
     try:
-        plan = _plan(item)
+        item.stash[_PLAN] = _plan(item)
+        return
     except UsageError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    item.stash[_PLAN] = plan
+        message = str(exc)
+    _fail(message)  # outside the except block: the message once, no chained exception
 
 
 @pytest.hookimpl(wrapper=True)
@@ -173,7 +203,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    session.config.stash[_BASELINES].discard()  # an interrupted test's records
+    baselines = session.config.stash[_BASELINES]
+    baselines.discard()  # an interrupted test's records
+    workeroutput = getattr(session.config, "workeroutput", None)  # a pytest-xdist worker
+    if workeroutput is not None:
+        workeroutput[_XDIST_WRITTEN] = {str(path): keys for path, keys in baselines.written.items()}
 
 
 def _unittest_failed(item: pytest.Item) -> bool:
@@ -188,14 +222,17 @@ class BudgetFixture:
         self._config = config
 
     def __call__(
-        self, *, handler: str | None = None, measure: str = "requests", **limits: int
+        self, *, handler: str | None = None, event: str | None = None, measure: str = "requests", **limits: int
     ) -> AbstractContextManager[Trace]:
-        budget = Budget.from_kwargs(handler=handler, measure=measure, source=BUDGET, **limits)
+        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, source=BUDGET, **limits)
         return _budget_block(budget, _caller(self._config))
 
-    def check(self, trace: Trace, *, handler: str | None = None, measure: str = "requests", **limits: int) -> BudgetResult:
+    def check(
+        self, trace: Trace, *, handler: str | None = None, event: str | None = None, measure: str = "requests",
+        **limits: int,
+    ) -> BudgetResult:
         """Check a trace made elsewhere (e.g. returned by a traced run); fails the test if over budget."""
-        budget = Budget.from_kwargs(handler=handler, measure=measure, source=BUDGET, **limits)
+        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, source=BUDGET, **limits)
         result = budget.check(trace)
         if not result.ok:
             _fail(result.message(_caller(self._config)))
@@ -245,7 +282,7 @@ def github_api_record(request: pytest.FixtureRequest) -> RecordFixture:
 
 
 class ScalingFixture:
-    """``github_api_scaling(work, factors=(1, 2, 3), per_unit={...}, exact=False, measure=…, handler=…)``."""
+    """``github_api_scaling(work, factors=(1, 2, 3), per_unit={...}, exact=False, measure=…, handler=…, event=…)``."""
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
@@ -259,10 +296,13 @@ class ScalingFixture:
         exact: bool = False,
         measure: str = "requests",
         handler: str | None = None,
+        event: str | None = None,
     ) -> ScalingResult:
         where = _caller(self._config)
         with _as_failure():
-            return check_scaling(work, factors, per_unit, exact=exact, measure=measure, handler=handler, where=where)
+            return check_scaling(
+                work, factors, per_unit, exact=exact, measure=measure, handler=handler, event=event, where=where
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -287,7 +327,19 @@ def _github_api_cassette_dir(request: pytest.FixtureRequest) -> None:
         f"{default}.yaml" if default else cassette_name(request.node.name, request.cls.__name__ if request.cls else None),
         marker.args[0] if marker.args else None,
     )
-    plan.cassette = CassetteReplay(path, **_cassette_options(marker))
+    rerecord = f"pytest '{request.node.nodeid}' --github-api-cassettes=rewrite"
+    record_mode = CASSETTE_MODES[request.config.getoption("github_api_cassettes", "replay")]
+    plan.cassette = CassetteReplay(path, **_cassette_options(marker), record_mode=record_mode, rerecord=rerecord)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """pytest-recording's VCR (``@pytest.mark.vcr``) records as api-tracer does: a loopback GitHub
+    behind ``redirect_api`` (the ``fakehub`` fixture) kept as ``https://api.github.com/…``,
+    secrets scrubbed, api-tracer's matchers; a project's ``vcr_config`` still overrides these."""
+    from tracer.recording.vcr_config import configure_for_github
+
+    configure_for_github(vcr)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -136,6 +136,19 @@ TRACE_DAMAGE = {
     "charged a number": (lambda d: d["calls"][0].__setitem__("charged", 1), r"calls\[0\]: 'charged' must be true or false, got 1"),
     "call a list": (lambda d: d["calls"].__setitem__(0, [1]), r"calls\[0\] must be a mapping"),
     "no method": (lambda d: d["calls"][0].pop("method"), r"calls\[0\]: missing 'method'"),
+    # of the right type, but no tracer could have recorded them
+    "negative attempt": (lambda d: d["calls"][0].__setitem__("attempt", -1), r"calls\[0\]: 'attempt' must be 1 or more, got -1"),
+    "attempt 0": (lambda d: d["calls"][0].__setitem__("attempt", 0), r"calls\[0\]: 'attempt' must be 1 or more, got 0"),
+    "negative seq": (lambda d: d["calls"][2].__setitem__("seq", -3), r"calls\[2\]: 'seq' must be 0 or more, got -3"),
+    "negative logical": (lambda d: d["calls"][0].__setitem__("logical", -1), r"calls\[0\]: 'logical' must be 0 or more"),
+    "negative invocation": (lambda d: d["calls"][0].__setitem__("invocation", -2), r"calls\[0\]: 'invocation' must be 0 or more"),
+    "status 99": (lambda d: d["calls"][1].__setitem__("status", 99), r"calls\[1\]: 'status' must be an HTTP status \(100–599\) or null, got 99"),
+    "status 600": (lambda d: d["calls"][1].__setitem__("status", 600), r"calls\[1\]: 'status' must be an HTTP status \(100–599\) or null, got 600"),
+    "negative duration": (lambda d: d["calls"][0].__setitem__("duration_ms", -0.5), r"calls\[0\]: 'duration_ms' must be a time of 0 or more"),
+    "method lower case": (lambda d: d["calls"][0].__setitem__("method", "get"), r"calls\[0\]: 'method' must be an HTTP method such as GET, got 'get'"),
+    "unknown auth": (lambda d: d["calls"][0].__setitem__("auth", "ghp_x"), r"calls\[0\]: 'auth' must be one of token, jwt, basic, none"),
+    "route not a path": (lambda d: d["calls"][0].__setitem__("route", "repos"), r"calls\[0\]: 'route' must be a path template"),
+    "charged elsewhere": (lambda d: d["calls"][0].update(github=False, forge=None, charged=True), r"calls\[0\]: 'charged' is true on a call to a host that is no forge's API"),
 }
 
 
@@ -145,6 +158,27 @@ def test_a_damaged_trace(tmp_path, capsys, damage) -> None:
     path = _trace(tmp_path, change)
     err = run_bad(capsys, tmp_path, ["drift", str(path)], message)
     assert str(path) in err
+
+
+def test_statuses_at_the_edges_of_the_range_are_read(tmp_path) -> None:
+    """100 and 599 are statuses; 99 and 600 (above) are not: the boundaries exactly."""
+    from tracer.capture import Trace
+
+    for status in (100, 599):
+        path = _trace(tmp_path, lambda d: d["calls"][1].__setitem__("status", status))
+        assert Trace.load(path).calls[1].status == status
+
+
+@pytest.mark.parametrize("damage", ["negative attempt", "status 600", "charged elsewhere"])
+def test_impossible_values_in_call_records(run_copy, tmp_path, capsys, damage) -> None:
+    """The same check reads a run's call records (calls.json): an edited record is refused, not used."""
+    change, message = TRACE_DAMAGE[damage]
+    records = run_copy / "calls.json"
+    data = json.loads(records.read_text())
+    change(data["trace"])
+    records.write_text(json.dumps(data))
+    err = run_bad(capsys, tmp_path, ["drift", str(run_copy)], message)
+    assert str(records) in err
 
 
 NOT_UTF8 = b"version: 1\n# caf\xe9\n"

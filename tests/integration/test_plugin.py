@@ -166,9 +166,86 @@ def test_budget_per_handler(inner):
             "CoprBuildEndHandler*2*1*3",
             "    #5 POST /repos/{owner}/{repo}/check-runs (/repos/o/r/check-runs) → 200, handler CoprBuildEndHandler, at *",
             "*test_unknown_handler*",
-            "handler 'TestingFarmHandler' made no calls (handlers seen: CoprBuildHandler, CoprBuildEndHandler)",
+            "GitHub API budget cannot be checked: its filter matches no call at test_handlers.py:22"
+            " (measure: requests, handler: TestingFarmHandler)",
+            "handler 'TestingFarmHandler' matched no call (handlers seen: CoprBuildHandler, CoprBuildEndHandler)",
         ]
     )
+
+
+def test_a_filter_that_matches_no_call_fails_naming_what_was_seen(inner):
+    """A typo in handler= or event=, or calls made outside every handler scope, never passes
+    on an empty selection: the fixture, the marker and the scaling fixture all fail."""
+    inner.makepyfile(
+        test_filters="""
+        import pytest
+        from tracer.capture import handler
+        API = "https://api.github.com"
+
+        def pipeline(gh):
+            with handler("CoprBuildHandler", event="PR is updated"):
+                gh.get(f"{API}/repos/o/r")
+            with handler("CoprBuildEndHandler", event="RPM build finished"):
+                gh.post(f"{API}/repos/o/r/check-runs")
+
+        def test_typo_in_handler(gh, github_api_budget):
+            with github_api_budget(max_total=0, handler="CoprBuildHandlr"):
+                pipeline(gh)
+
+        def test_calls_outside_any_handler(gh, github_api_budget):
+            with github_api_budget(set_status=0, handler="MyHandler"):
+                for _ in range(3):
+                    gh.post(f"{API}/repos/o/r/check-runs")
+
+        def test_typo_in_event(gh, github_api_budget):
+            with github_api_budget(max_total=5, event="RPM build finishd"):
+                pipeline(gh)
+
+        def test_handler_under_another_event(gh, github_api_budget):
+            with github_api_budget(max_total=5, handler="CoprBuildHandler", event="RPM build finished"):
+                pipeline(gh)
+
+        def test_event_matches(gh, github_api_budget):
+            with github_api_budget(set_status=1, total=1, event="RPM build finished"):
+                pipeline(gh)
+
+        @pytest.mark.github_api_budget(max_total=9, handler="Nobody")
+        def test_marker_typo(gh):
+            pipeline(gh)
+
+        def test_scaling_typo(gh, github_api_scaling):
+            github_api_scaling(lambda n: pipeline(gh), per_unit={"total": 0}, event="Nothing")
+
+        def test_check_typo(gh, github_api_budget):
+            from tracer.capture import Tracer
+            with Tracer() as t:
+                pipeline(gh)
+            github_api_budget.check(t.trace(), max_total=9, handler="copr")
+        """
+    )
+    result = inner.runpytest()
+    result.assert_outcomes(passed=1, failed=7)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*test_typo_in_handler*",
+            "handler 'CoprBuildHandlr' matched no call (handlers seen: CoprBuildHandler, CoprBuildEndHandler)",
+            "*test_calls_outside_any_handler*",
+            "handler 'MyHandler' matched no call (handlers seen: (no handler))",
+            "*test_typo_in_event*",
+            "event 'RPM build finishd' matched no call (events seen: PR is updated, RPM build finished)",
+            "*test_handler_under_another_event*",
+            "handler 'CoprBuildHandler' made no call under event 'RPM build finished' (its events: PR is updated)",
+            "*test_marker_typo*",
+            "handler 'Nobody' matched no call (handlers seen: CoprBuildHandler, CoprBuildEndHandler)",
+            "*test_scaling_typo*",
+            "GitHub API scaling cannot be checked: its filter matches no call at any factor at test_filters.py:* (measure: requests, event: Nothing)",
+            "event 'Nothing' matched no call (events seen: PR is updated, RPM build finished)",
+            "*test_check_typo*",
+            "handler 'copr' matched no call (handlers seen: CoprBuildHandler, CoprBuildEndHandler)",
+        ]
+    )
+    assert out.count("GitHub API budget cannot be checked: its filter matches no call") == 6
 
 
 def test_charged_measure_leaves_out_free_calls(inner):
@@ -203,7 +280,7 @@ def test_charged_measure_leaves_out_free_calls(inner):
             "GitHub API budget exceeded at *(measure: charged)",
             "total*<= 0*1*1 over",
             "calls per handler (charged):",
-            "  total: 1 calls, budget <= 0; the calls beyond the budget:",
+            "  total: 1 call, budget <= 0; the calls beyond the budget:",
             "    #4 POST /repos/{owner}/{repo}/check-runs (/repos/o/r/check-runs) → 200, handler (no handler), at *",
         ]
     )
@@ -274,7 +351,7 @@ def test_marker_traces_the_test_body(inner):
     markers = inner.runpytest("--markers")
     markers.stdout.fnmatch_lines_random(  # ours and pytest-recording's, side by side
         [
-            "@pytest.mark.github_api_budget(**limits, handler=None, measure='requests'): *",
+            "@pytest.mark.github_api_budget(**limits, handler=None, event=None, measure='requests'): *",
             "@pytest.mark.github_api_record(name=None): *",
             "@pytest.mark.github_api_cassette(name=None, allowed_hosts=(), match_on=None): *",
             "@pytest.mark.vcr: *",
@@ -321,7 +398,7 @@ def test_scaling_assertion(inner):
         [
             "*test_quadratic*",
             "GitHub API calls do not scale as allowed at test_scale.py:23 (measure: requests)",
-            "category*×1*×2*×3*growth/unit*allowed",
+            "category*×1*×2*×3*growth/unit*allowed*verdict",
             "set_status*2*4*6*2*<= 2",
             "other*2*5*10*3, 5 (not linear)*<= 1*✗",
             "endpoints whose calls change with the factor:",
@@ -415,8 +492,8 @@ def test_cassette_replayed_with_the_network_blocked(pytester):
     result.stdout.fnmatch_lines(
         [
             "*_ test_not_in_cassette _*",
-            "GitHub API cassette has no answer for 1 request(s) at test_replay.py:*",
-            "cassette: *cassettes/test_replay/test_not_in_cassette.yaml (1 interactions, 1 played;"
+            "GitHub API cassette has no answer for 1 request at test_replay.py:*",
+            "cassette: *cassettes/test_replay/test_not_in_cassette.yaml (1 interaction, 1 played;"
             " record_mode none, network blocked)",
             "requests not in the cassette:",
             f"    #2 GET {NOWHERE}/repos/o/r/pulls/1, handler (no handler), at test_replay.test_not_in_cassette",
@@ -491,7 +568,7 @@ def test_both_cassette_markers_are_a_usage_error_and_rewrite_never_deletes_ours(
     [
         ("max_total=3, set_stauts=1",
          "*UsageError: github_api_budget: unknown budget argument 'set_stauts' (valid: is_project_private, *"
-         "max_total, handler, measure)"),
+         "max_total, handler, event, measure)"),
         ("max_total=-1", "*UsageError: github_api_budget: max_total=-1 is negative; a budget counts calls (0 or more)"),
         ("total=2, max_total=3",
          "*UsageError: github_api_budget: total= and max_total= both given; a category is either exact (==) or a maximum (<=)"),
@@ -586,3 +663,116 @@ def test_fakehub_fixture_with_real_ogr(pytester):
             " handler CoprBuildHandler, at ogr.services.github.*",
         ]
     )
+
+
+def test_loading_the_plugin_warns_nothing(pytester):
+    """pytest-recording registers ``vcr.matchers`` for assertion rewriting; the plugin imports
+    vcrpy only once a cassette is used, so no PytestAssertRewriteWarning (a fresh process: the
+    outer suite has imported vcrpy long ago)."""
+    write_cassette(pytester.path / "cassettes" / "test_quiet" / "test_replayed.yaml",
+                   interaction("GET", f"{NOWHERE}/repos/o/r", '{"full_name": "o/r"}'))
+    pytester.makepyfile(
+        test_quiet=f"""
+        import pytest
+        import requests
+
+        def test_plain(github_api_budget):
+            with github_api_budget(max_total=0):
+                pass
+
+        @pytest.mark.github_api_cassette
+        def test_replayed():
+            assert requests.get("{NOWHERE}/repos/o/r").json() == {{"full_name": "o/r"}}
+        """
+    )
+    result = pytester.runpytest_subprocess("-W", "default", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    assert "Warning" not in result.stdout.str(), result.stdout.str()
+
+
+RECORDED_THROUGH_FAKEHUB = """
+import pytest
+from ogr.services.github import GithubService
+from tracer.capture import redirect_api
+
+def pr_opened(fakehub):
+    token = fakehub.issue_token("alice")
+    with redirect_api(fakehub.url):
+        project = GithubService(token=token).get_project(namespace="packit", repo="hello-world")
+        assert project.is_private() is False
+        project.get_pr(1)
+
+@pytest.mark.vcr
+def test_through_pytest_recording(fakehub):
+    pr_opened(fakehub)
+
+@pytest.mark.github_api_cassette
+@pytest.mark.github_api_budget(total=2)
+def test_through_ours(fakehub):
+    pr_opened(fakehub)
+"""
+
+
+def test_recording_through_pytest_recording_gives_api_tracer_cassettes(pytester):
+    """``@pytest.mark.vcr`` with ``fakehub`` behind ``redirect_api`` records https://api.github.com
+    URIs and no token (the plugin configures pytest-recording's VCR); the marker records the same
+    with ``--github-api-cassettes=new``; both replay offline on another port."""
+    from tracer.cli import main
+    from tracer.recording.cassette_io import load_cassette
+
+    pytester.makepyfile(test_rec=RECORDED_THROUGH_FAKEHUB)
+    pytester.runpytest("-W", "ignore::DeprecationWarning", "--record-mode=once", "--github-api-cassettes=new"
+                       ).assert_outcomes(passed=2)
+    folder = pytester.path / "cassettes" / "test_rec"
+    theirs, ours = (load_cassette(folder / f"{name}.yaml")["interactions"]
+                    for name in ("test_through_pytest_recording", "test_through_ours"))
+    assert [i["request"]["uri"] for i in theirs] == [
+        "https://api.github.com/repos/packit/hello-world", "https://api.github.com/repos/packit/hello-world/pulls/1"]
+    assert [(i["request"]["method"], i["request"]["uri"], i["response"]["body"]) for i in theirs] == [
+        (i["request"]["method"], i["request"]["uri"], i["response"]["body"]) for i in ours]
+    for cassette in folder.iterdir():
+        text = cassette.read_text()
+        assert "127.0.0.1" not in text and "ghp_" not in text, cassette
+        for interaction in load_cassette(cassette)["interactions"]:
+            headers = {k.lower(): v for k, v in interaction["request"]["headers"].items()}
+            assert "authorization" not in headers and headers["x-tracer-auth"] == ["token"], cassette
+    assert main(["scan", str(folder)]) == 0  # nothing a secret scan finds
+    # offline, a new loopback port: answered from the cassettes
+    pytester.runpytest("-W", "ignore::DeprecationWarning", "--record-mode=none", "--block-network").assert_outcomes(passed=2)
+
+
+def test_a_cassette_miss_says_the_command_that_records_it_again(pytester):
+    pytester.makepyfile(test_rec=RECORDED_THROUGH_FAKEHUB)
+    pytester.runpytest("-W", "ignore::DeprecationWarning", "--record-mode=once", "--github-api-cassettes=new"
+                       ).assert_outcomes(passed=2)
+    pytester.makepyfile(test_rec=RECORDED_THROUGH_FAKEHUB.replace("project.get_pr(1)", "project.get_pr(1)\n        project.get_pr(2)"))
+    result = pytester.runpytest("-W", "ignore::DeprecationWarning", "-k", "ours")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "GitHub API cassette has no answer for 1 request at test_rec.py:*",
+        "cassette: *test_through_ours.yaml (2 interactions, 2 played; record_mode none, network blocked)",
+        "record the cassette again with: pytest 'test_rec.py::test_through_ours' --github-api-cassettes=rewrite;"
+        " or stop the test from making these requests",
+    ])
+    result = pytester.runpytest("-W", "ignore::DeprecationWarning", "test_rec.py::test_through_ours",
+                                "--github-api-cassettes=rewrite")
+    result.assert_outcomes(failed=1)  # recorded again, and the budget (total=2) now says 3
+    result.stdout.fnmatch_lines(["total*== 2*3*1 over"])
+    from tracer.recording.cassette_io import load_cassette
+    assert len(load_cassette(pytester.path / "cassettes" / "test_rec" / "test_through_ours.yaml")["interactions"]) == 3
+
+
+def test_two_markers_print_their_message_once(pytester):
+    pytester.makepyfile(test_two="""
+        import pytest
+
+        @pytest.mark.vcr
+        @pytest.mark.github_api_cassette
+        def test_both():
+            pass
+    """)
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    out = result.stdout.str()
+    assert out.count("@pytest.mark.github_api_cassette and @pytest.mark.vcr (pytest-recording) on one test") == 1
+    assert "During handling" not in out

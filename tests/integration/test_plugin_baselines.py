@@ -67,7 +67,7 @@ def test_update_writes_the_baseline_file(inner):
     result = inner.runpytest("--github-api-budget=update")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
-        ["github-api-budget: baseline mode update", "*GitHub API baselines*", "wrote 2 record(s) to test_pipe.github-api.yml: *"]
+        ["github-api-budget: baseline mode update", "*GitHub API baselines*", "wrote 2 records to test_pipe.github-api.yml: *"]
     )
     text = baseline(inner).read_text()
     assert text.startswith("# GitHub API calls per test")
@@ -173,10 +173,31 @@ def test_check_mode_writes_missing_records_and_keeps_the_others(inner):
     baseline(inner).write_text(yaml.safe_dump(others))
     result = inner.runpytest()
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["wrote 2 record(s) to test_pipe.github-api.yml: test_pr, test_fixture"])
+    result.stdout.fnmatch_lines(["wrote 2 records to test_pipe.github-api.yml: test_fixture, test_pr"])
     records = BaselineFile(baseline(inner)).load()
     assert set(records) == {"test_gone", "test_pr", "test_fixture"}
     assert records["test_gone"] == others["test_gone"]
+
+
+def test_the_summary_survives_xdist_and_says_one_record(inner):
+    """Under ``-n 2`` each worker writes its records; the controller's summary lists them all."""
+    write_tests(inner, statuses=1)
+    inner.makepyfile(test_solo="""
+        import pytest
+        API = "https://api.github.com"
+
+        @pytest.mark.github_api_record
+        def test_one(gh):
+            gh.get(f"{API}/repos/o/r")
+    """)
+    result = inner.runpytest_subprocess("-n", "2", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*GitHub API baselines*"])
+    result.stdout.fnmatch_lines_random([
+        "wrote 2 records to test_pipe.github-api.yml: test_fixture, test_pr",
+        "wrote 1 record to test_solo.github-api.yml: test_one",
+    ])
+    assert set(BaselineFile(baseline(inner)).load()) == {"test_pr", "test_fixture"}
 
 
 def test_record_names_repeats_classes_and_parameters(inner):
@@ -350,7 +371,7 @@ def test_unittest_testcases_get_budgets_records_and_cassette_messages(inner):
     result.stdout.fnmatch_lines(
         [
             "*T.test_cassette_miss*",
-            "GitHub API cassette has no answer for 1 request(s) at test_pipe.py:*",
+            "GitHub API cassette has no answer for 1 request at test_pipe.py:*",
             "*T.test_over_budget*",
             "GitHub API budget exceeded at test_pipe.py:*",
             "set_status*== 0*1*1 over",

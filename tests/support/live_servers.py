@@ -117,14 +117,17 @@ class RedisServer(_Process):
 
 
 class PrometheusServer(_Process):
-    """Prometheus scraping ``targets`` (job name → ``host:port``) every ``interval``."""
+    """Prometheus scraping ``targets`` (job name → ``host:port``) every ``interval``, evaluating
+    the rules of ``rule_files``."""
 
-    def __init__(self, workdir: Path, targets: Mapping[str, str], interval: str = "1s") -> None:
+    def __init__(self, workdir: Path, targets: Mapping[str, str], interval: str = "1s",
+                 rule_files: Iterable[Path] = ()) -> None:
         self.exe = binary("prometheus", "prometheus")
         self.port = free_port()
         self.workdir = workdir
         self.targets = dict(targets)
         self.interval = interval
+        self.rule_files = [str(p) for p in rule_files]
         self.log = workdir / "prometheus.log"
 
     @property
@@ -139,6 +142,7 @@ class PrometheusServer(_Process):
                 {"job_name": job, "honor_labels": True, "static_configs": [{"targets": [target]}]}
                 for job, target in self.targets.items()
             ],
+            "rule_files": self.rule_files,
         }
         (self.workdir / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
         with self.log.open("wb") as log:

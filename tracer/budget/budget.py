@@ -10,6 +10,8 @@
 ``total=n`` / ``set_status=n`` … ask for exactly ``n`` calls; ``max_total=n`` / ``max_set_status=n``
 … for at most ``n``. ``measure`` counts every request (``"requests"``) or only those GitHub charges
 to the rate limit (``"charged"``: ``GET /rate_limit``, 304 answers and app-JWT calls are free).
+``handler=`` and ``event=`` count one handler's (one event's) calls; a filter that matches no call
+fails the budget, naming the handlers (events) seen, so a typo can never pass.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from tabulate import tabulate
 
 from tracer.budget.errors import BudgetExceeded
-from tracer.budget.report import list_calls
+from tracer.budget.report import list_calls, plural, unmatched_filters
 from tracer.capture import MEASURES, Call, Rules, Trace, Tracer
 from tracer.errors import UsageError
 
@@ -71,17 +73,25 @@ def check_handler(handler: Any, source: str) -> str | None:
     return handler
 
 
+def check_event(event: Any, source: str) -> str | None:
+    if event is not None and (not isinstance(event, str) or not event):
+        raise UsageError(f"{source}: event={event!r} must be an event name such as 'RPM build finished'")
+    return event
+
+
 @dataclass(frozen=True)
 class Budget:
-    """Limits on the calls of one handler (or of all handlers) under one measure."""
+    """Limits on the calls of one handler and/or event (or of all) under one measure."""
 
     limits: tuple[Limit, ...]
     handler: str | None = None
     measure: str = "requests"
+    event: str | None = None
 
     @classmethod
     def from_kwargs(
-        cls, *, handler: str | None = None, measure: str = "requests", source: str = "github_api_budget", **limits: Any
+        cls, *, handler: str | None = None, event: str | None = None, measure: str = "requests",
+        source: str = "github_api_budget", **limits: Any,
     ) -> Budget:
         """Parse ``total=…``, ``max_set_status=…`` …; a bad argument is a one-line :class:`UsageError`."""
         parsed: dict[str, Limit] = {}
@@ -89,7 +99,9 @@ class Budget:
             exact = not key.startswith(_MAX)
             category = key if exact else key[len(_MAX) :]
             if category not in LIMIT_NAMES:
-                raise UsageError(f"{source}: unknown budget argument {key!r} (valid: {limit_keywords()}, handler, measure)")
+                raise UsageError(
+                    f"{source}: unknown budget argument {key!r} (valid: {limit_keywords()}, handler, event, measure)"
+                )
             count = check_count(key, value, source)
             if category in parsed:
                 raise UsageError(
@@ -99,19 +111,23 @@ class Budget:
         if not parsed:
             raise UsageError(f"{source}: no limit given (one or more of: {limit_keywords()})")
         ordered = tuple(parsed[name] for name in LIMIT_NAMES if name in parsed)
-        return cls(ordered, check_handler(handler, source), check_measure(measure, source))
+        return cls(ordered, check_handler(handler, source), check_measure(measure, source), check_event(event, source))
 
     def describe(self) -> str:
         parts = [f"measure: {self.measure}"]
         if self.handler:
             parts.append(f"handler: {self.handler}")
+        if self.event:
+            parts.append(f"event: {self.event}")
         return ", ".join(parts)
 
     def select(self, trace: Trace) -> Trace:
-        """The calls this budget counts: of its handler, under its measure."""
+        """The calls this budget counts: of its handler and event, under its measure."""
         selected = trace.measured(self.measure)
         if self.handler is not None:
             selected = selected.where(lambda c: c.handler == self.handler)
+        if self.event is not None:
+            selected = selected.where(lambda c: c.event == self.event)
         return selected
 
     def check(self, trace: Trace) -> BudgetResult:
@@ -130,13 +146,16 @@ class BudgetResult:
     selected: Trace
     counts: dict[str, int]
     failed: list[Limit] = field(init=False)
+    #: the filters (handler=, event=) that matched no call, with what was seen instead
+    unmatched: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.failed = [lim for lim in self.budget.limits if not lim.allows(self.counts[lim.category])]
+        self.unmatched = unmatched_filters(self.trace, self.budget.handler, self.budget.event)
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unmatched
 
     def calls_of(self, category: str) -> list[Call]:
         calls = self.selected.calls
@@ -144,8 +163,13 @@ class BudgetResult:
 
     def message(self, where: str | None = None) -> str:
         by_name = {lim.category: lim for lim in self.budget.limits}
-        head = "GitHub API budget exceeded" if self.failed else "GitHub API budget met"
+        if self.unmatched:
+            head = "GitHub API budget cannot be checked: its filter matches no call"
+        else:
+            head = "GitHub API budget exceeded" if self.failed else "GitHub API budget met"
         lines = [f"{head}{f' at {where}' if where else ''} ({self.budget.describe()})", ""]
+        if self.unmatched:
+            lines += [*self.unmatched, ""]
         rows = []
         for name in LIMIT_NAMES:
             lim = by_name.get(name)
@@ -155,23 +179,19 @@ class BudgetResult:
                 diff = measured - lim.value
                 verdict = f"✗ {diff} over" if diff > 0 else f"✗ {-diff} short"
             rows.append([name, str(lim) if lim else "", measured, verdict])
-        lines += tabulate(rows, headers=["category", "budget", "measured", ""], tablefmt="simple").splitlines()
+        lines += tabulate(rows, headers=["category", "budget", "measured", "verdict"], tablefmt="simple").splitlines()
         if self.trace.calls:
             lines += ["", f"calls per handler ({self.budget.measure}):"]
             lines += self.trace.table(by="handler", measure=self.budget.measure).splitlines()
-        handlers = self.trace.handlers()
-        if self.budget.handler is not None and self.budget.handler not in handlers:
-            seen = ", ".join(handlers) or "none"
-            lines += ["", f"handler {self.budget.handler!r} made no calls (handlers seen: {seen})"]
         if self.failed:
             lines += ["", "unexpected calls:"]
             for lim in self.failed:
                 calls = self.calls_of(lim.category)
                 if len(calls) > lim.value:
-                    lines.append(f"  {lim.category}: {len(calls)} calls, budget {lim}; the calls beyond the budget:")
+                    lines.append(f"  {lim.category}: {plural(len(calls), 'call')}, budget {lim}; the calls beyond the budget:")
                     lines += list_calls(calls[lim.value :])
                 else:
-                    lines.append(f"  {lim.category}: {len(calls)} calls, budget {lim}; the calls made:")
+                    lines.append(f"  {lim.category}: {plural(len(calls), 'call')}, budget {lim}; the calls made:")
                     lines += list_calls(calls) or ["    (none)"]
         return "\n".join(lines)
 

@@ -17,15 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from tracer.budget.errors import CassetteMiss
+from tracer.budget.report import plural
 from tracer.capture import Call, Trace, Tracer, block_network
-from tracer.errors import DataError
+from tracer.errors import DataError, UsageError
 from tracer.recording.cassette_io import cassette_format
-from tracer.recording.replayer import CassetteAnswers, NoRecordedAnswer, Replayer
 
+#: how a cassette is used: replayed ("none") or recorded (vcrpy's modes and pytest-recording's "rewrite")
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 #: characters pytest-recording replaces by "-" in a cassette name
 _FORBIDDEN = r"<>?%*:|\"'/\\"
 #: how the tracer records a request the cassette had no answer for (ours, vcrpy's)
-_MISSES = (NoRecordedAnswer.__name__, "CannotOverwriteExistingCassetteException")
+#: (the replayer and vcrpy are imported when a cassette is first used, not when the plugin loads:
+#: pytest-recording registers ``vcr.matchers`` for assertion rewriting, which warns once it is imported)
+_MISSES = ("NoRecordedAnswer", "CannotOverwriteExistingCassetteException")
 
 
 def cassette_dir(test_file: str | os.PathLike[str]) -> Path:
@@ -57,22 +61,33 @@ class CassetteReplay:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, allowed_hosts: Sequence[str] = (), match_on: Sequence[str] | None = None
+        self, path: str | os.PathLike[str], *, allowed_hosts: Sequence[str] = (), match_on: Sequence[str] | None = None,
+        record_mode: str = "none", rerecord: str = "",
     ) -> None:
         self.path = Path(path)
         self.allowed_hosts = tuple(allowed_hosts)
         self.match_on = tuple(match_on) if match_on else None
+        if record_mode not in RECORD_MODES:
+            raise UsageError(f"record mode {record_mode!r}: one of {', '.join(RECORD_MODES)}")
+        #: "none" replays; vcrpy's other modes (and pytest-recording's "rewrite") record
+        self.record_mode = record_mode
+        #: the command that records this cassette again, for the failure message
+        self.rerecord = rerecord
         self.trace = Trace()
         self.cassette: Any = None
         self._stack: ExitStack | None = None
         self._tracer: Tracer | None = None
 
     def __enter__(self) -> CassetteReplay:
+        if self.record_mode != "none":
+            return self._record()
         if not self.path.is_file():
             raise DataError(
                 f"{self.path}: no such cassette (pytest-recording layout: cassettes/<test module>/<test name>.yaml "
                 "beside the test file)"
             )
+        from tracer.recording.replayer import CassetteAnswers, Replayer
+
         answers = CassetteAnswers.load(self.path)  # a malformed file is a DataError naming it
         stack = ExitStack()
         try:
@@ -96,6 +111,28 @@ class CassetteReplay:
         self.trace = self._tracer.trace()
         return self
 
+    def _record(self) -> CassetteReplay:
+        """Record through vcrpy as api-tracer records: api.github.com URIs whatever loopback
+        answered behind ``redirect_api``, secrets scrubbed, the file written atomically."""
+        from tracer.recording.vcr_config import recording_vcr
+
+        mode = self.record_mode
+        if mode == "rewrite":
+            self.path.unlink(missing_ok=True)
+            mode = "new_episodes"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        v = recording_vcr(trim=False, serializer=cassette_format(self.path))
+        stack = ExitStack()
+        try:
+            self.cassette = stack.enter_context(v.use_cassette(str(self.path), record_mode=mode))
+            self._tracer = stack.enter_context(Tracer())
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        self.trace = self._tracer.trace()
+        return self
+
     def __exit__(self, *exc: object) -> None:
         stack, tracer = self._stack, self._tracer
         self._stack = self._tracer = None
@@ -109,6 +146,8 @@ class CassetteReplay:
 
     def _counts(self) -> tuple[int, int]:
         """(recorded interactions, played ones)."""
+        from tracer.recording.replayer import CassetteAnswers
+
         if isinstance(self.cassette, CassetteAnswers):
             return len(self.cassette.recorded), sum(1 for n in self.cassette.played if n)
         if self.cassette is not None:
@@ -119,15 +158,16 @@ class CassetteReplay:
         misses = self.misses()
         total, played = self._counts()
         lines = [
-            f"GitHub API cassette has no answer for {len(misses)} request(s){f' at {where}' if where else ''}",
-            f"cassette: {self.path} ({total} interactions, {played} played; record_mode none, network blocked)",
+            f"GitHub API cassette has no answer for {plural(len(misses), 'request')}{f' at {where}' if where else ''}",
+            f"cassette: {self.path} ({plural(total, 'interaction')}, {played} played; record_mode none, network blocked)",
             "requests not in the cassette:",
         ]
         for call in misses:
             reason = call.error.split(": ", 1)[-1].splitlines()[0] if call.error else ""
             lines.append(f"    #{call.seq} {call.method} {call.url}, handler {call.handler}, at {call.call_site or '?'}")
             lines.append(f"        {reason}")
-        lines.append("record the cassette again with these requests, or stop the test from making them")
+        again = self.rerecord or "pytest TEST --github-api-cassettes=rewrite"
+        lines.append(f"record the cassette again with: {again}; or stop the test from making these requests")
         return "\n".join(lines)
 
     def check(self, where: str | None = None) -> None:

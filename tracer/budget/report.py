@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from tracer.capture import Call
+from tracer.capture import Call, Trace
+from tracer.capture.call import NO_EVENT
 
 #: at most this many calls are listed under one heading
 MAX_LISTED = 25
@@ -28,3 +29,29 @@ def list_calls(calls: Sequence[Call], indent: str = "    ", limit: int = MAX_LIS
     if len(calls) > limit:
         lines.append(f"{indent}… and {len(calls) - limit} more")
     return lines
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 call``, ``2 calls``, ``0 calls``; ``many`` for an irregular plural."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def unmatched_filters(trace: Trace, handler: str | None, event: str | None) -> list[str]:
+    """What a ``handler=`` / ``event=`` filter that matches no GitHub call of ``trace`` did not
+    find, with what was seen instead (a typo fails, never passes on an empty selection)::
+
+        handler 'MyHandlr' matched no call (handlers seen: CoprBuildHandler, (no handler))
+    """
+    problems = []
+    calls = trace.calls
+    handlers = list(dict.fromkeys(c.handler for c in calls))
+    events = list(dict.fromkeys(c.event or NO_EVENT for c in calls))
+    if handler is not None and handler not in handlers:
+        problems.append(f"handler {handler!r} matched no call (handlers seen: {', '.join(handlers) or 'none, no call was made'})")
+    if event is not None and event not in events:
+        problems.append(f"event {event!r} matched no call (events seen: {', '.join(events) or 'none, no call was made'})")
+    if handler is not None and event is not None and not problems:
+        if not any(c.handler == handler and c.event == event for c in calls):
+            seen = ", ".join(dict.fromkeys(c.event or NO_EVENT for c in calls if c.handler == handler))
+            problems.append(f"handler {handler!r} made no call under event {event!r} (its events: {seen})")
+    return problems

@@ -17,7 +17,8 @@ from typing import Any
 
 from tabulate import tabulate
 
-from tracer.budget.budget import LIMIT_NAMES, TOTAL, check_handler, check_measure
+from tracer.budget.budget import LIMIT_NAMES, TOTAL, check_event, check_handler, check_measure
+from tracer.budget.report import unmatched_filters
 from tracer.budget.errors import ScalingExceeded
 from tracer.capture import Trace, Tracer
 from tracer.errors import UsageError
@@ -39,8 +40,12 @@ class ScalingResult:
     measure: str
     handler: str | None
     traces: dict[int, Trace]
+    event: str | None = None
+    #: every factor's calls before the filters (what a filter that matched nothing saw instead)
+    unfiltered: Trace | None = None
     counts: dict[int, dict[str, int]] = field(init=False)
     failed: list[str] = field(init=False)
+    unmatched: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.counts = {}
@@ -49,10 +54,12 @@ class ScalingResult:
             row[TOTAL] = len(trace)
             self.counts[factor] = row
         self.failed = [name for name in self.per_unit if not self.allows(name)]
+        seen = self.unfiltered if self.unfiltered is not None else Trace()
+        self.unmatched = unmatched_filters(seen, self.handler, self.event) if (self.handler or self.event) else []
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.unmatched
 
     def steps(self, name: str) -> list[Fraction]:
         """Growth per unit between each pair of consecutive factors."""
@@ -79,9 +86,15 @@ class ScalingResult:
         return _number(growth)
 
     def message(self, where: str | None = None) -> str:
-        head = "GitHub API calls do not scale as allowed" if self.failed else "GitHub API calls scale as allowed"
-        scope = f"measure: {self.measure}" + (f", handler: {self.handler}" if self.handler else "")
+        if self.unmatched:
+            head = "GitHub API scaling cannot be checked: its filter matches no call at any factor"
+        else:
+            head = "GitHub API calls do not scale as allowed" if self.failed else "GitHub API calls scale as allowed"
+        scope = (f"measure: {self.measure}" + (f", handler: {self.handler}" if self.handler else "")
+                 + (f", event: {self.event}" if self.event else ""))
         lines = [f"{head}{f' at {where}' if where else ''} ({scope})", ""]
+        if self.unmatched:
+            lines += [*self.unmatched, ""]
         op = "==" if self.exact else "<="
         rows = []
         for name in LIMIT_NAMES:
@@ -91,7 +104,7 @@ class ScalingResult:
                 [name, *(self.counts[f][name] for f in self.factors), self._growth_text(name),
                  f"{op} {_number(allowed)}" if allowed is not None else "", verdict]
             )
-        headers = ["category", *(f"×{f}" for f in self.factors), "growth/unit", "allowed", ""]
+        headers = ["category", *(f"×{f}" for f in self.factors), "growth/unit", "allowed", "verdict"]
         lines += tabulate(rows, headers=headers, tablefmt="simple").splitlines()
         growing = self._endpoint_rows()
         if growing:
@@ -118,7 +131,7 @@ class ScalingResult:
 
 def parse_scaling(
     factors: Sequence[int], per_unit: Mapping[str, float] | None, measure: str, handler: str | None,
-    source: str = "github_api_scaling",
+    source: str = "github_api_scaling", event: str | None = None,
 ) -> tuple[tuple[int, ...], dict[str, Fraction]]:
     """Validate the arguments; a bad one is a one-line :class:`UsageError`."""
     facs = tuple(factors)
@@ -128,6 +141,7 @@ def parse_scaling(
         raise UsageError(f"{source}: factors={factors!r} must increase strictly")
     check_measure(measure, source)
     check_handler(handler, source)
+    check_event(event, source)
     allowed: dict[str, Fraction] = {}
     for name, value in (per_unit if per_unit is not None else {TOTAL: 0}).items():
         if name not in LIMIT_NAMES:
@@ -148,16 +162,24 @@ def measure_scaling(
     exact: bool = False,
     measure: str = "requests",
     handler: str | None = None,
+    event: str | None = None,
 ) -> ScalingResult:
     """Run ``work`` at each factor under its own tracer; nothing is asserted."""
-    facs, allowed = parse_scaling(factors, per_unit, measure, handler)
+    facs, allowed = parse_scaling(factors, per_unit, measure, handler, event=event)
     traces: dict[int, Trace] = {}
+    unfiltered = Trace()
     for factor in facs:
         with Tracer() as tracer:
             work(factor)
-        trace = tracer.trace().measured(measure)
-        traces[factor] = trace.where(lambda c: c.handler == handler) if handler else trace
-    return ScalingResult(facs, allowed, exact, measure, handler, traces)
+        whole = tracer.trace()
+        unfiltered = unfiltered + whole
+        trace = whole.measured(measure)
+        if handler is not None:
+            trace = trace.where(lambda c: c.handler == handler)
+        if event is not None:
+            trace = trace.where(lambda c: c.event == event)
+        traces[factor] = trace
+    return ScalingResult(facs, allowed, exact, measure, handler, traces, event, unfiltered)
 
 
 def check_scaling(
@@ -168,13 +190,15 @@ def check_scaling(
     exact: bool = False,
     measure: str = "requests",
     handler: str | None = None,
+    event: str | None = None,
     where: str | None = None,
 ) -> ScalingResult:
     """:func:`measure_scaling`, then raise :class:`ScalingExceeded` with the table if not allowed.
 
-    ``per_unit`` defaults to ``{"total": 0}``: no call may grow with the work.
+    ``per_unit`` defaults to ``{"total": 0}``: no call may grow with the work. A ``handler=`` or
+    ``event=`` filter that matches no call at any factor fails, naming what was seen instead.
     """
-    result = measure_scaling(work, factors, per_unit, exact=exact, measure=measure, handler=handler)
+    result = measure_scaling(work, factors, per_unit, exact=exact, measure=measure, handler=handler, event=event)
     if not result.ok:
         raise ScalingExceeded(result.message(where))
     return result

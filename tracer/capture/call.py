@@ -11,6 +11,10 @@ AUTH = "auth"
 OTHER = "other"
 
 NO_HANDLER = "(no handler)"
+#: how a call made outside any event is shown
+NO_EVENT = "(no event)"
+#: the kinds of credential a call may carry (never the credential itself)
+AUTH_KINDS: tuple[str, ...] = ("token", "jwt", "basic", "none")
 
 
 @dataclass(slots=True)

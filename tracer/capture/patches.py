@@ -431,6 +431,23 @@ def redirect_api(base_url: str) -> Iterator[str]:
         _release()
 
 
+def redirected_from(url: str) -> str:
+    """The ``https://api.github.com/…`` URL that ``url``, a request sent to an active
+    :func:`redirect_api` target, stands for; any other URL unchanged. A recorder's request
+    filter uses it so cassettes hold GitHub's URLs whatever server answered (and replay on
+    any port)::
+
+        with redirect_api("http://127.0.0.1:8123"):
+            redirected_from("http://127.0.0.1:8123/repos/o/r") == "https://api.github.com/repos/o/r"
+    """
+    with _lock:
+        targets = list(_redirects)
+    for base in reversed(targets):
+        if url.startswith(base) and (len(url) == len(base) or url[len(base)] in "/?"):
+            return GITHUB_API + url[len(base):]
+    return url
+
+
 @contextmanager
 def answering(responder: Responder) -> Iterator[None]:
     """Let ``responder`` answer every HTTP attempt (in any thread) while inside, instead of a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from tracer.capture.call import NO_HANDLER, Call
+from tracer.capture.call import AUTH_KINDS, NO_HANDLER, Call
 from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
 from tracer.datafile import check_header, checked_fields, read_text
@@ -265,15 +266,40 @@ class Trace:
 
 
 def call_from_json(raw: Any, where: str) -> Call:
-    """One call record of a trace file, checked field by field (one-line DataError). A record
-    written before forges were a fact says ``github: true|false`` instead of its forge."""
+    """One call record of a trace file, checked field by field (one-line DataError): each
+    value of its field's type and possible (``attempt`` 1 or more, a status 100–599, ...). A
+    record written before forges were a fact says ``github: true|false`` instead of its forge."""
     if isinstance(raw, dict) and "github" in raw:
         raw = {"forge": "github" if raw["github"] is True else None} | {k: v for k, v in raw.items() if k != "github"}
     call = Call(**checked_fields(Call, raw, where))
     known = Rules.default().categories
     if call.category not in known:
         raise DataError(f"{where}: unknown category {call.category!r:.60} (one of {', '.join(known)})")
+    problem = _impossible(call)
+    if problem:
+        raise DataError(f"{where}: {problem}")
     return call
+
+
+def _impossible(call: Call) -> str:
+    """What no tracer could have recorded in ``call`` ("" when nothing)."""
+    for name, least in (("seq", 0), ("logical", 0), ("invocation", 0), ("attempt", 1)):
+        value = getattr(call, name)
+        if value < least:
+            return f"{name!r} must be {least} or more, got {value}"
+    if call.status is not None and not 100 <= call.status <= 599:
+        return f"'status' must be an HTTP status (100–599) or null, got {call.status}"
+    if not math.isfinite(call.duration_ms) or call.duration_ms < 0:
+        return f"'duration_ms' must be a time of 0 or more, got {call.duration_ms}"
+    if not call.method.isascii() or not call.method.isalpha() or not call.method.isupper():
+        return f"'method' must be an HTTP method such as GET, got {call.method!r:.60}"
+    if call.auth not in AUTH_KINDS:
+        return f"'auth' must be one of {', '.join(AUTH_KINDS)}, got {call.auth!r:.60}"
+    if not call.route.startswith("/"):
+        return f"'route' must be a path template starting with '/', got {call.route!r:.60}"
+    if call.charged and call.forge is None:
+        return "'charged' is true on a call to a host that is no forge's API (never charged)"
+    return ""
 
 
 def read_json(path: str | Path) -> Any:

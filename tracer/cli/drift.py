@@ -74,6 +74,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--replay", action="store_true",
                         help="re-execute every run through the worker instead of reading its call records"
                              " (the proof; runs whose records are missing or stale are replayed anyway, with a note)")
+    parser.add_argument("--verify", action="store_true",
+                        help="--replay, and check that every run's call records (calls.json) hold the calls of its"
+                             " replay, whatever their key says: exit 2 naming the first difference")
     parser.set_defaults(func=run)
     return parser
 
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give recorded runs (PATH ...), a fleet's Prometheus (--prometheus URL) or --live-traces DIR")
     if args.window and not args.prometheus:
         raise UsageError("--window needs --prometheus URL")
-    sources: list[Source] = [Recorded(args.paths, replay=args.replay)] if args.paths else []
+    sources: list[Source] = [Recorded(args.paths, replay=args.replay, verify=args.verify)] if args.paths else []
     if args.prometheus:
         sources.append(Fleet(args.prometheus, window=args.window, profile=args.profile))
     if args.live_traces:

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from tracer import registry
+from tracer.capture.call import NO_EVENT
 from tracer.datafile import check_header, parse_yaml, read_yaml
 from tracer.errors import DataError
 
 FORMAT = "api-tracer/live-labels"
 VERSION = 1
 #: the event label of a task no rule names
-NO_EVENT = "(no event)"
 _ANY = "*"
 _MISSING = object()
 

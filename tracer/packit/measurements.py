@@ -53,13 +53,15 @@ def measure(sources: Iterable[Source], note: Note | None = None) -> list[Measure
 
 @dataclass(frozen=True)
 class Recorded:
-    """Run folders, folders of runs and trace JSON files; ``replay=True`` re-executes every run."""
+    """Run folders, folders of runs and trace JSON files; ``replay=True`` re-executes every run,
+    ``verify=True`` also checks each run's call records against its replay."""
 
     paths: Sequence[str | Path]
     replay: bool = False
+    verify: bool = False
 
     def measurements(self, note: Note | None = None) -> list[Measurement]:
-        return load_measurements(list(self.paths), replay=self.replay, note=note)
+        return load_measurements(list(self.paths), replay=self.replay, verify=self.verify, note=note)
 
 
 @dataclass(frozen=True)
@@ -90,23 +92,30 @@ class Fleet:
         return fleet_measurements(self.url, profile=self.profile, window=self.window)
 
 
-def run_measurement(run: Path, *, replay: bool = False, stale: dict[str, list[Path]] | None = None) -> Measurement:
+def run_measurement(
+    run: Path, *, replay: bool = False, verify: bool = False, stale: dict[str, list[Path]] | None = None
+) -> Measurement:
     """One run folder as a measurement: from its call records, or replayed (the reason added to
-    ``stale`` when records could not be used)."""
+    ``stale`` when records could not be used); ``verify`` replays and fails (DataError) unless the
+    records hold the same calls as the replay."""
     manifest = Manifest.load(run)
-    trace, why = (None, "") if replay else callrecords.load_current(run, manifest)
+    trace, why = (None, "") if replay or verify else callrecords.load_current(run, manifest)
     if trace is None:
         from tracer.packit.runs import replay as replay_run
 
         result = replay_run(run, manifest)
         manifest, trace = result.manifest, result.trace
+        if verify:
+            callrecords.verify(run, trace)
         if why and stale is not None:
             stale.setdefault(why, []).append(run)
     return Measurement(name=manifest.name or run.name, source=str(run), profile=manifest.profile,
                        knobs=manifest.knobs, model=manifest.model, trace=trace)
 
 
-def load_measurements(paths: list[str | Path], *, replay: bool = False, note: Note | None = None) -> list[Measurement]:
+def load_measurements(
+    paths: list[str | Path], *, replay: bool = False, verify: bool = False, note: Note | None = None
+) -> list[Measurement]:
     """Measurements for the drift report: run folders, folders of runs, trace JSON files."""
     measurements: list[Measurement] = []
     stale: dict[str, list[Path]] = {}
@@ -121,7 +130,7 @@ def load_measurements(paths: list[str | Path], *, replay: bool = False, note: No
         traces = sorted(p.glob("*.trace.json")) if p.is_dir() else []
         if not runs and not traces:
             raise DataError(f"{p}: no recorded runs (folders with a manifest.yaml) and no *.trace.json files")
-        measurements.extend(run_measurement(run, replay=replay, stale=stale) for run in runs)
+        measurements.extend(run_measurement(run, replay=replay, verify=verify, stale=stale) for run in runs)
         measurements.extend(Measurement.from_trace_json(t) for t in traces)
     for why, replayed in stale.items() if note is not None else ():
         which = str(replayed[0]) if len(replayed) == 1 else f"{len(replayed)} runs"

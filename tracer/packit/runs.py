@@ -170,7 +170,7 @@ def _write_records(run: Path) -> None:
     """A new run's call records, from a replay of it before it replaces anything: what drift and
     stats read, and the proof that the run replays completely."""
     result = replay(run)
-    callrecords.save(run, result.trace, result.manifest)
+    callrecords.save(run, result.trace, result.manifest, entry=__name__)
 
 
 @functools.cache
@@ -214,5 +214,5 @@ def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayRes
     results = [replay(run) for run in runs]
     if refresh:
         for result in results:
-            callrecords.save(result.run, result.trace, result.manifest)
+            callrecords.save(result.run, result.trace, result.manifest, entry=__name__)
     return results

@@ -2,24 +2,25 @@
 
 Reading them is what makes ``drift`` and ``stats`` fast: no worker re-executed, no cassette body
 parsed. They are trusted only while their *key* still holds, the fingerprint of everything a
-replay's trace depends on:
+replay's trace depends on, worked out from what the replay imports and reads, never listed by hand
+(:mod:`tracer.recording.inputs`):
 
-- the run: its manifest and every cassette, byte for byte;
+- the run: every file in its folder (manifest, cassettes, its ``profile.yaml``, ...), byte for byte;
 - the classification: the rules in use (text of every rules file);
-- the code that makes, answers and classifies the calls: api-tracer's ``capture`` and ``worker``
-  sources and data (profiles, worlds) and its replayer;
-- the libraries in the calls' path: the versions of ogr, PyGithub, requests, urllib3 and PyJWT.
+- the code: every module of ours the replaying module (``entry``, e.g. ``tracer.packit.runs``)
+  imports, at any depth, and the data files beside them (profiles, worlds, events, rules);
+- the libraries that code can import (api-tracer's requirements, and theirs) at their versions;
+- the Python version.
 
-A record whose key no longer holds is *stale*: callers replay instead and say why (never a stale
-classification shown silently); ``api-tracer replay --refresh RUN`` writes new records.
+A record whose key no longer holds is *stale*: callers replay instead and say why, naming what
+changed (never a stale classification shown silently); ``api-tracer replay --refresh RUN``
+writes new records, and ``drift --verify`` replays every run and compares with its records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,43 +28,14 @@ from tracer.capture import Rules, Trace
 from tracer.capture.trace import read_json
 from tracer.datafile import check_header
 from tracer.errors import DataError
+from tracer.recording import inputs
 from tracer.recording.cassette_io import write_text_atomic
 from tracer.recording.manifest import MANIFEST, Manifest
 
 RECORDS = "calls.json"
 FORMAT = "api-tracer/call-records"
-VERSION = 1
-#: the libraries whose behaviour is in a trace (which calls, from where, retried how)
-LIBRARIES = ("ogr", "PyGithub", "requests", "urllib3", "PyJWT")
-#: the parts of api-tracer that make, answer and classify a replay's calls (not those that only show them)
-_SOURCES = ("capture", "packit/worker", "recording/replayer.py")
-_NOT_IN_CALLS = ("capture/trace.py", "capture/__init__.py")
-_PACKAGE = Path(__file__).resolve().parents[1]
-
-
-@cache
-def code_fingerprint() -> str:
-    """api-tracer's call-making code and data (one process: once)."""
-    h = hashlib.sha256()
-    for part in _SOURCES:
-        root = _PACKAGE / part
-        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            name = str(path.relative_to(_PACKAGE))
-            if path.is_file() and path.suffix in (".py", ".yaml", ".yml", ".json") and name not in _NOT_IN_CALLS:
-                h.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-@cache
-def library_versions() -> str:
-    """``ogr=0.61.1 PyGithub=2.10.0 ...``: the libraries in the calls' path."""
-    versions = []
-    for dist in LIBRARIES:
-        try:
-            versions.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{dist}=-")
-    return " ".join(versions)
+VERSION = 2
+_PACKAGE = inputs.PACKAGE_DIR
 
 
 def rules_fingerprint(rules: Rules | None) -> str:
@@ -78,29 +50,29 @@ def rules_fingerprint(rules: Rules | None) -> str:
     return h.hexdigest()
 
 
-def run_fingerprint(run: Path, manifest: Manifest) -> str:
-    """The manifest and every cassette of the run, byte for byte."""
-    h = hashlib.sha256()
-    for name in (MANIFEST, *(e.file for e in manifest.cassettes)):
+def run_files(run: Path, manifest: Manifest) -> dict[str, str]:
+    """``{"manifest.yaml": sha256, ...}``: every file of the run (those its manifest lists, which
+    must exist, and any other, such as its ``profile.yaml``), but its records and hidden files."""
+    names = {MANIFEST, *(e.file for e in manifest.cassettes)}
+    names |= {p.name for p in run.iterdir() if p.is_file() and not p.name.startswith(".")} - {RECORDS}
+    found = {}
+    for name in sorted(names):
         try:
-            data = (run / name).read_bytes()
+            found[name] = inputs.sha256((run / name).read_bytes())
         except OSError as exc:
             raise DataError(f"{run / name}: cannot read ({exc.strerror})") from None
-        h.update(name.encode() + b"\0" + data + b"\0")
-    return h.hexdigest()
+    return found
 
 
-def key_of(run: Path, manifest: Manifest, rules: Rules | None = None) -> dict[str, str]:
-    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules), "code": code_fingerprint(),
-            "libraries": library_versions()}
+def key_of(run: Path, manifest: Manifest, rules: Rules | None = None, *, entry: str) -> dict[str, Any]:
+    """The key of ``run``'s records as replayed by module ``entry``: run, rules, entry, python,
+    libraries, code (see the module's docstring)."""
+    return {"run": run_files(run, manifest), "rules": rules_fingerprint(rules), **inputs.inputs_key(entry)}
 
 
-_WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules",
-         "code": "api-tracer's worker or tracer code", "libraries": "the library versions"}
-
-
-def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
-    """Write ``RUN/calls.json`` for ``trace`` (a replay's), unless it holds exactly that already.
+def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None, *, entry: str) -> Path:
+    """Write ``RUN/calls.json`` for ``trace``, the replay module ``entry`` made (e.g.
+    ``"tracer.packit.runs"``), unless it holds exactly that already.
 
     Durations are left out (0): a replay's say nothing of GitHub's, and records stay the same
     from one refresh to the next.
@@ -109,7 +81,7 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
     del body["summary"]  # derived from the calls when read
     for call in body["calls"]:
         call["duration_ms"] = 0.0
-    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules), "trace": body}
+    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules, entry=entry), "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
     text = json.dumps(data, indent=0, separators=(",", ":")) + "\n"
     path = run / RECORDS
@@ -122,11 +94,17 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
 
 
 def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
-    """The run's recorded trace and the key it was written under (None: it has no records)."""
+    """The run's recorded trace and the key it was written under (None: it has no records).
+
+    Records of an earlier format version come back with an empty key: stale, never an error.
+    """
     path = run / RECORDS
     if not path.is_file():
         return None
     data = read_json(path)
+    if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("version"), int) \
+            and 0 < data["version"] < VERSION:
+        return Trace(), {}
     check_header(data, str(path), FORMAT, VERSION, "api-tracer call records")
     stored = data.get("key")
     if not isinstance(stored, dict):
@@ -135,9 +113,18 @@ def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
 
 
 def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None) -> list[str]:
-    """What changed since records with key ``stored`` were written (the key's parts, in order)."""
-    current = key_of(run, manifest, rules)
-    return [part for part in current if stored.get(part) != current[part]]
+    """What changed since records with key ``stored`` were written, in words ([] when nothing):
+    ``["the run's files (profile.yaml)", "api-tracer's code (tracer/recording/runs.py)"]``."""
+    if not stored:
+        return ["the records' format (written by an earlier api-tracer)"]
+    out = []
+    now = run_files(run, manifest)
+    old = stored.get("run") if isinstance(stored.get("run"), dict) else {}
+    if old != now:
+        out.append(f"the run's files ({inputs.few([n for n in sorted({*now, *old}) if old.get(n) != now.get(n)])})")
+    if stored.get("rules") != rules_fingerprint(rules):
+        out.append("the classification rules")
+    return out + inputs.changed_inputs(stored)
 
 
 def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
@@ -146,13 +133,42 @@ def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> t
     if found is None:
         return None, f"no {RECORDS}"
     trace, stored = found
+    if not stored:
+        return None, f"its {RECORDS} is of an earlier api-tracer's format"
     parts = changed(stored, run, manifest, rules)
     if parts:
-        what = " and ".join(_WHAT[p] for p in parts)
-        if "libraries" in parts:
-            what += f" ({stored.get('libraries')} → {library_versions()})"
-        return None, f"{what} changed since its {RECORDS} was written"
+        return None, f"{' and '.join(parts)} changed since its {RECORDS} was written"
     return trace, ""
+
+
+def difference(records: Trace, replayed: Trace) -> str:
+    """How a run's records differ from a replay of it, in one line ("" when they hold the same
+    calls; durations are never compared: a replay's say nothing of GitHub's)."""
+    kept, made = records.all_calls(), replayed.all_calls()
+    for i, (a, b) in enumerate(zip(kept, made)):
+        da, db = a.to_dict(), b.to_dict()
+        fields = [k for k in da if k != "duration_ms" and da[k] != db[k]]
+        if fields:
+            first = fields[0]
+            return (f"call {i + 1} ({b.method} {b.route}): {first} {da[first]!r:.60} in the records, "
+                    f"{db[first]!r:.60} in a replay" + (f" (and {len(fields) - 1} more fields)" if len(fields) > 1 else ""))
+    if len(kept) != len(made):
+        return f"{len(kept)} calls in the records, {len(made)} in a replay"
+    return ""
+
+
+def verify(run: Path, replayed: Trace) -> None:
+    """Raise a one-line :class:`DataError` unless ``run``'s records hold the calls of ``replayed``
+    (a replay of it made now), whatever their key says."""
+    found = read(run)
+    path = run / RECORDS
+    if found is None:
+        raise DataError(f"{path}: missing: nothing to verify (write it with: {refresh_command(run)})")
+    if not found[1]:
+        raise DataError(f"{path}: written by an earlier api-tracer (refresh with: {refresh_command(run)})")
+    diff = difference(found[0], replayed)
+    if diff:
+        raise DataError(f"{path}: differs from a replay of the run: {diff} (refresh with: {refresh_command(run)})")
 
 
 def refresh_command(*runs: Path | str) -> str:

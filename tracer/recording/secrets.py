@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
+from tracer.capture.call import AUTH_KINDS
 from tracer.capture.charging import header
 from tracer.errors import DataError
 
@@ -34,7 +35,6 @@ from tracer.errors import DataError
 PLACEHOLDER = "<scrubbed>"
 #: request header that keeps the kind of auth a scrubbed request used
 AUTH_KIND_HEADER = "X-Tracer-Auth"
-AUTH_KINDS = ("token", "jwt", "basic", "none")
 
 #: request headers that are removed before a request is recorded (GitLab's token headers too)
 SECRET_REQUEST_HEADERS = ("authorization", "proxy-authorization", "cookie", "private-token", "job-token")

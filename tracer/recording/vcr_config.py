@@ -19,6 +19,7 @@ from vcr.serializers import compat
 from vcr.request import Request
 from vcr.serialize import serialize
 
+from tracer.capture.patches import redirected_from
 from tracer.recording.cassette_io import load_cassette, write_text_atomic
 from tracer.recording.matchers import MATCH_ON, configure
 from tracer.recording.secrets import scrub_request, scrub_response
@@ -50,7 +51,8 @@ class AtomicPersister:
 
 
 def _as_github(base_url: str | None):
-    """A request filter that rewrites ``base_url`` (a loopback GitHub) to api.github.com."""
+    """A request filter that rewrites ``base_url`` (a loopback GitHub), or any active
+    :func:`tracer.capture.redirect_api` target, to api.github.com, and scrubs the request."""
     loop = urlsplit(base_url) if base_url else None
 
     def before_record_request(request: Request) -> Request:
@@ -61,9 +63,28 @@ def _as_github(base_url: str | None):
                 request = scrub_request(request)
                 request.uri = GITHUB_API + rest
                 return request
-        return scrub_request(request)
+        request = scrub_request(request)
+        request.uri = redirected_from(request.uri)
+        return request
 
     return before_record_request
+
+
+def _response_filter(trim: bool):
+    return (lambda r: trim_response(scrub_response(r))) if trim else scrub_response
+
+
+def configure_for_github(v: vcr.VCR, *, trim: bool = False) -> vcr.VCR:
+    """Make a VCR someone else built (pytest-recording's, through the plugin's
+    ``pytest_recording_configure``) record as api-tracer does: requests to a loopback GitHub
+    behind :func:`tracer.capture.redirect_api` kept as ``https://api.github.com/…`` (so they
+    replay on any port), secrets scrubbed from requests and responses, api-tracer's matchers
+    (``?page=1`` as no query). A project's own ``vcr_config`` still overrides any of these."""
+    v.before_record_request = _as_github(None)
+    v.before_record_response = _response_filter(trim)
+    v.match_on = MATCH_ON
+    v.decode_compressed_response = True
+    return configure(v)
 
 
 def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str = "yaml") -> vcr.VCR:
@@ -72,7 +93,7 @@ def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str
     Responses are always scrubbed of secrets; ``trim`` also drops what no client reads;
     ``serializer`` is vcrpy's ``yaml`` (default) or ``json``.
     """
-    after = (lambda r: trim_response(scrub_response(r))) if trim else scrub_response
+    after = _response_filter(trim)
     v = vcr.VCR(
         record_mode="once",
         match_on=MATCH_ON,

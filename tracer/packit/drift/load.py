@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracer.capture import AUTH, Trace
+from tracer.capture.call import NO_EVENT
 from tracer.packit.model import CONTENT_GENERATING_METHODS, Moment, PipelineLoad, moment_of, points_of
 
 #: the call that mints a GitHub App installation token
 TOKEN_MINT = "POST /app/installations/{installation_id}/access_tokens"
 #: calls of an event without a scope
-NO_EVENT = "(no event)"
 
 
 @dataclass
