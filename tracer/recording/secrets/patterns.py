@@ -29,6 +29,21 @@ JWT = r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]*\.eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
 PEM_BLOCK = r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:.*?-----END \1PRIVATE KEY-----|[^\"]*)"
 PEM_BLOCK_IN_LINE = r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----(?:.*?-----END \1PRIVATE KEY-----|[^\r\n\"]*)"
 HEX40 = r"[0-9a-fA-F]{40}"
+#: what may fold a PEM armour across lines: whitespace, and the escapes of a line break
+FOLD = r"(?:[ \t\r\n]|\\[nrt])*"
+
+
+def folded(word: str) -> str:
+    """A pattern of ``word`` with :data:`FOLD` allowed between any two of its characters."""
+    return FOLD.join(re.escape(ch) if ch != " " else "" for ch in word)
+
+
+#: a PEM private key whose armour is folded: a line break (or its escape) between the words of
+#: its BEGIN line, or anywhere in it; the BEGIN line through the END line when there is one, else
+#: the BEGIN line alone
+FOLDED_PEM = (rf"{folded('-----BEGIN')}(?:{FOLD}[A-Z0-9])*?{FOLD}{folded('PRIVATE KEY-----')}"
+              rf"(?:.{{0,20000}}?{folded('-----END')}(?:{FOLD}[A-Z0-9])*?{FOLD}{folded('PRIVATE KEY-----')})?")
+FOLDED_PEM_RE = re.compile(FOLDED_PEM, re.DOTALL)
 QUOTE = r"\\?[\"']"  # a quote, maybe escaped (JSON inside a double-quoted YAML scalar)
 
 GITHUB_TOKEN_RE = re.compile(GITHUB_TOKEN)
@@ -52,6 +67,7 @@ SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
         NOT_SECRET,
     ),
     ("private-key", re.compile(PEM_BLOCK_IN_LINE, re.DOTALL), 0, frozenset()),
+    ("private-key", FOLDED_PEM_RE, 0, frozenset()),
     ("jwt", JWT_RE, 0, frozenset()),
     (
         "access-token",
@@ -86,18 +102,34 @@ SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
     ),
 )
 
+#: kinds whose secret is the value of a key (``password: ...``): in source code, the value is
+#: a secret only when it is a string literal (``password=None``, ``private_key: str`` are code)
+CODE_KEYED = frozenset({"authorization-header", "secret-field", "temp-clone-token"})
+#: an Authorization value that is a literal even outside quotes: a scheme and a credential
+_LITERAL_AUTH = re.compile(r"(?i)(?:token|bearer|basic)\s+[A-Za-z0-9+/=_.~-]{8,}")
+#: references to a value held elsewhere: ``{name}``, ``${VAR}``, ``${{ secrets.X }}``,
+#: ``{{ var }}``, ``%(name)s``, ``$VAR``
+_INTERPOLATION = re.compile(r"\$\{\{.*?\}\}|\{\{.*?\}\}|\$\{[^}]*\}|\{[^{}]*\}|%\([^)]*\)[sdr]|\$[A-Za-z_][A-Za-z0-9_]*")
+_SCHEMES = ("token", "bearer", "basic")
+
 #: a match of :func:`find_secrets`: (start, end, offset of its match, kind, the secret)
 Match = tuple[int, int, int, str, str]
 
 
-def find_secrets(text: str) -> list[Match]:
-    """Every secret in ``text``: (start, end, offset of its match, kind, the secret), in order."""
+def find_secrets(text: str, code: bool = False) -> list[Match]:
+    """Every secret in ``text``: (start, end, offset of its match, kind, the secret), in order.
+
+    ``code``: ``text`` is source code, where a key's value that is not a string literal is an
+    expression (``password=None``, ``"Authorization": f"token {token}"``), not a secret.
+    """
     accepted: list[Match] = []
     for kind, pattern, group, not_secret in SCAN_RULES:
         for match in pattern.finditer(text):
             secret = match.group(group)
             start, end = match.span(group)
             if start == end or is_placeholder(secret, not_secret):
+                continue
+            if code and kind in CODE_KEYED and not _literal(text, start, secret, kind):
                 continue
             if any(start < a_end and a_start < end for a_start, a_end, *_ in accepted):
                 continue
@@ -106,9 +138,23 @@ def find_secrets(text: str) -> list[Match]:
     return accepted
 
 
+def _literal(text: str, start: int, value: str, kind: str) -> bool:
+    """In source code: is the value at ``start`` a string literal (a quote right before it)?"""
+    if start > 0 and text[start - 1] in "\"'":
+        return True
+    return kind == "authorization-header" and bool(_LITERAL_AUTH.match(value))
+
+
 def is_placeholder(value: str, not_secret: frozenset[str]) -> bool:
-    """True for empty/null/scrubbed values, also after an auth scheme (``token <scrubbed>``)."""
+    """True for values that hold no secret: empty, null, scrubbed (also after an auth scheme:
+    ``token <scrubbed>``), a scheme alone, a reference to a value held elsewhere (``{token}``,
+    ``${{ secrets.X }}``), a ``<placeholder>``, or dots, x's and stars (``...``, ``xxxx``)."""
     words = value.strip().lower().split()
-    return not words or " ".join(words) in not_secret or (
-        len(words) == 2 and words[0] in ("token", "bearer", "basic") and words[1] in not_secret
-    )
+    if not words or " ".join(words) in not_secret or (
+        len(words) == 2 and words[0] in _SCHEMES and words[1] in not_secret
+    ):
+        return True
+    if words[0].startswith("<") or all(set(w) <= set(".…x*") for w in words):
+        return True
+    rest = _INTERPOLATION.sub(" ", value).lower().split()
+    return not rest or (len(rest) == 1 and rest[0] in _SCHEMES) or (len(words) == 1 and words[0] in _SCHEMES)

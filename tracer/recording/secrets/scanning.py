@@ -4,7 +4,7 @@ Each finding names the file, the line and the kind of secret, with an excerpt in
 secret is redacted (a finding never repeats it); secrets hidden in an encoding are found too
 (:mod:`tracer.recording.secrets.encodings`) and reported with the layers that hid them::
 
-    >>> scan_text('password: "hunter2hunter2"')[0].kind
+    >>> scan_text('password: "' + "hunter2" * 2 + '"')[0].kind
     'secret-field'
 """
 
@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tracer.errors import DataError
+from tracer.recording.secrets.allowlist import Allowlist, fingerprint
 from tracer.recording.secrets.encodings import b64_bytes, bytes_text, hidden_texts, inflate
+from tracer.recording.secrets.files import SKIPPED_DIRS, ScanFiles, is_code
 from tracer.recording.secrets.patterns import find_secrets
+
+__all__ = ["SKIPPED_DIRS", "Finding", "ScanResult", "iter_scanned_files", "scan", "scan_file", "scan_paths",
+           "scan_text"]
 
 
 @dataclass(frozen=True)
@@ -30,21 +35,26 @@ class Finding:
     line: int
     kind: str
     excerpt: str
+    fingerprint: str = ""  # the secret's, for an allowlist entry (never the secret)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}: {self.excerpt}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "kind": self.kind, "excerpt": self.excerpt,
+                "fingerprint": self.fingerprint}
 
 
 _EXCERPT_WIDTH = 100
 
 
-def scan_text(text: str, file: str = "<text>") -> list[Finding]:
-    """Findings in one text, in line order."""
-    accepted = find_secrets(text)
+def scan_text(text: str, file: str = "<text>", code: bool = False) -> list[Finding]:
+    """Findings in one text, in line order (``code``: the text is source code)."""
+    accepted = find_secrets(text, code)
     spans = [(start, end, kind, secret) for start, end, _, kind, secret in accepted]
     return [
-        Finding(file, text.count("\n", 0, line_at) + 1, kind, _excerpt(text, line_at, spans))
-        for _, _, line_at, kind, _ in accepted
+        Finding(file, text.count("\n", 0, line_at) + 1, kind, _excerpt(text, line_at, spans), fingerprint(secret))
+        for _, _, line_at, kind, secret in accepted
     ]
 
 
@@ -62,7 +72,8 @@ def scan_file(path: str | os.PathLike[str]) -> list[Finding]:
     if inflated is not None:  # a compressed file: scan what it holds
         raw = inflated
     text = raw.decode("utf-8", errors="replace")
-    findings = scan_text(text, file)
+    code = is_code(path) and inflated is None
+    findings = scan_text(text, file, code)
     # a hidden secret already found in plain text (the same secret, or one of its kind on
     # its line: a PEM's "\n" escapes decoded) is reported once
     seen: set[Any] = {(f.line, f.kind) for f in findings} | {m[4] for m in find_secrets(text)}
@@ -73,7 +84,7 @@ def scan_file(path: str | os.PathLike[str]) -> list[Finding]:
             if secret in seen or (line, kind) in seen:
                 continue
             seen |= {secret, (line, kind)}
-            findings.append(Finding(file, line, f"{kind} ({how})", _excerpt(hidden, line_at, shown)))
+            findings.append(Finding(file, line, f"{kind} ({how})", _excerpt(hidden, line_at, shown), fingerprint(secret)))
     return sorted(findings, key=lambda f: f.line) if len(findings) > 1 else findings
 
 
@@ -116,42 +127,51 @@ def _hidden_in_file(text: str) -> Iterator[tuple[int, str, str]]:
                 nodes.extend((key, value))
 
 
-#: folders a directory walk skips (version control internals)
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn"})
+def iter_scanned_files(paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = (),
+                       ignore_files: bool = True) -> Iterator[Path]:
+    """The files :func:`scan_paths` reads (:class:`~tracer.recording.secrets.files.ScanFiles`)."""
+    return iter(ScanFiles(paths, exclude, ignore_files))
 
 
-def iter_scanned_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """The files :func:`scan_paths` reads: files as given, directories walked for every file
-    (version-control folders skipped)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-                for name in sorted(files):
-                    if os.path.isfile(os.path.join(root, name)):
-                        yield Path(root) / name
-        elif path.is_file():
-            yield path
-        else:
-            raise DataError(f"{path}: no such file or directory")
+@dataclass
+class ScanResult:
+    """What a scan found: findings, the files read, and the findings an allowlist allowed."""
+
+    findings: list[Finding]
+    files: int
+    allowed: list[Finding]
 
 
-def scan_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Finding]:
-    """Findings in every file of ``paths`` (a missing path, or no file at all, is a
-    :class:`DataError`: a scan of nothing is not "clean")."""
+def scan(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = (), ignore_files: bool = True,
+         allowlist: Allowlist | None = None, progress: Callable[[Iterable[Path]], Iterable[Path]] | None = None,
+         ) -> ScanResult:
+    """Scan every file of ``paths`` (:class:`~tracer.recording.secrets.files.ScanFiles`); a
+    missing path, no file at all, an exclude pattern or an allowlist entry that matches nothing
+    is a :class:`DataError` (a scan of nothing is not "clean")."""
     paths = list(paths)
     for raw in paths:  # report a missing path before reading anything
         if not Path(raw).exists():
             raise DataError(f"{raw}: no such file or directory")
+    files = ScanFiles(paths, exclude, ignore_files)
     findings: list[Finding] = []
-    files = 0
-    for file in iter_scanned_files(paths):
-        files += 1
-        findings.extend(scan_file(file))
-    if not files:
+    allowed: list[Finding] = []
+    for file in progress(files) if progress else files:
+        for finding in scan_file(file):
+            if allowlist is not None and allowlist.allows(finding.file, finding.kind, finding.fingerprint):
+                allowed.append(finding)
+            else:
+                findings.append(finding)
+    if not files.count:
         raise DataError(f"{', '.join(map(str, paths))}: no files to scan")
-    return findings
+    files.check_used()
+    if allowlist is not None:
+        allowlist.check_used()
+    return ScanResult(findings, files.count, allowed)
+
+
+def scan_paths(paths: Iterable[str | os.PathLike[str]], exclude: Iterable[str] = ()) -> list[Finding]:
+    """Findings in every file of ``paths`` (:func:`scan`)."""
+    return scan(paths, exclude=exclude).findings
 
 
 def _excerpt(text: str, at: int, spans: list[tuple[int, int, str, str]]) -> str:

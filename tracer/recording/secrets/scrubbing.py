@@ -26,6 +26,7 @@ from tracer.capture.charging import header
 from tracer.recording.secrets.encodings import b64_bytes, inflate
 from tracer.recording.secrets.patterns import (
     AUTH_KIND_HEADER,
+    FOLDED_PEM_RE,
     FULL_JWT_RE,
     GITHUB_TOKEN,
     GITHUB_TOKEN_RE,
@@ -44,6 +45,7 @@ from tracer.recording.secrets.patterns import (
 # Text substitutions of the scrubber: (pattern, replacement).
 TEXT_SCRUBS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(PEM_BLOCK, re.DOTALL), PLACEHOLDER),
+    (FOLDED_PEM_RE, PLACEHOLDER),  # an armour folded across lines
     (re.compile(JWT), PLACEHOLDER),
     (re.compile(GITHUB_TOKEN), PLACEHOLDER),
     # "token": "<40 hex>" and friends (access_token, refresh_token, ...)
