@@ -44,8 +44,15 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 @cache
 def code_fingerprint() -> str:
     """api-tracer's call-making code and data (one process: once)."""
+    return source_fingerprint(*_SOURCES)
+
+
+@cache
+def source_fingerprint(*parts: str) -> str:
+    """The sources and data of ``parts`` of api-tracer (folders or files under ``tracer/``),
+    e.g. ``source_fingerprint("packit/loopback")``: what a key adds for code beyond a replay's."""
     h = hashlib.sha256()
-    for part in _SOURCES:
+    for part in parts:
         root = _PACKAGE / part
         for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
             name = str(path.relative_to(_PACKAGE))
@@ -105,14 +112,19 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
     Durations are left out (0): a replay's say nothing of GitHub's, and records stay the same
     from one refresh to the next.
     """
-    body = trace.to_json(name=manifest.name or run.name)
+    return write(run / RECORDS, trace, key_of(run, manifest, rules), manifest.name or run.name)
+
+
+def write(path: Path, trace: Trace, key: dict[str, str], name: str) -> Path:
+    """Call records of ``trace`` at ``path`` under ``key`` (any run's, e.g. a whatif variant's),
+    unless the file holds exactly that already; durations left out (0)."""
+    body = trace.to_json(name=name)
     del body["summary"]  # derived from the calls when read
     for call in body["calls"]:
         call["duration_ms"] = 0.0
-    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules), "trace": body}
+    data = {"format": FORMAT, "version": VERSION, "key": key, "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
     text = json.dumps(data, indent=0, separators=(",", ":")) + "\n"
-    path = run / RECORDS
     try:
         if path.read_text() == text:
             return path
@@ -123,7 +135,11 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
 
 def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
     """The run's recorded trace and the key it was written under (None: it has no records)."""
-    path = run / RECORDS
+    return read_file(run / RECORDS)
+
+
+def read_file(path: Path) -> tuple[Trace, dict[str, Any]] | None:
+    """The trace and key of call records at ``path`` (None: no such file)."""
     if not path.is_file():
         return None
     data = read_json(path)
