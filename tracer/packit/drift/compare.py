@@ -1,8 +1,8 @@
 """Model against measurement for one run: per event × category, totals, PRs/hour, outside calls.
 
 Categories compared: the model's four, plus ``other`` and ``auth`` (calls the model does not
-see; its count there is 0). Events: the model's, in pipeline order, then the events only the
-measurement has (e.g. "Tests submitted"), in order of first appearance.
+see; its count there is 0). Events: the model's, in pipeline order, with the events only the
+measurement has (e.g. "Tests submitted") where the pipeline met them (:func:`pipeline_order`).
 """
 
 from __future__ import annotations
@@ -208,6 +208,23 @@ def ceiling(rate_limit: int, charged: int, creating: int) -> PipelineCeiling:
     return PipelineCeiling(rate_limit, primary, secondary, "primary", primary)
 
 
+def pipeline_order(model: list[str], measured: list[str]) -> list[str]:
+    """The model's events in its order, each event only the run has put where the pipeline met
+    it: after the event measured just before it (``stats`` and ``replay`` list events in the order
+    the pipeline meets them too).
+
+    >>> pipeline_order(["PR", "RPM end", "Tests started"], ["PR", "RPM end", "Tests submitted", "Tests started"])
+    ['PR', 'RPM end', 'Tests submitted', 'Tests started']
+    """
+    names = list(model)
+    previous: str | None = None
+    for event in measured:
+        if event not in names:
+            names.insert(names.index(previous) + 1 if previous is not None else len(names), event)
+        previous = event
+    return names
+
+
 def compare(measurement: Measurement, measure: str = "requests") -> RunComparison:
     """Compare one measurement with the model of its scenario."""
     scenario = measurement.scenario
@@ -221,7 +238,7 @@ def compare(measurement: Measurement, measure: str = "requests") -> RunCompariso
     for call in trace.calls:
         all_by_event.setdefault(call.event or NO_EVENT, []).append(call)
 
-    names = list(model_events) + [e for e in measured_events(trace) if e not in model_events]
+    names = pipeline_order(list(model_events), measured_events(trace))
     events = []
     for name in names:
         vector = model_events.get(name)
