@@ -107,6 +107,10 @@ def test_an_allowlist_allows_known_fakes_and_nothing_stale(tmp_path: Path) -> No
     allow.write_text(head + f"  - {{path: tests/*.py, secret: '{TOKEN}', why: the secret itself}}\n")
     with pytest.raises(DataError, match="never the secret itself"):
         Allowlist.load(allow)
+    # an entry for files this scan does not read is left alone
+    allow.write_text(head + "  - {path: docs/*.md, why: not scanned here}\n"
+                     + f"  - {{path: tests/*.py, kind: github-token, why: a fake}}\n")
+    assert scan([fake], allowlist=Allowlist.load(allow)).findings == []
 
 
 def test_scan_cli_json_and_exit_codes(tmp_path: Path, capsys) -> None:

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args)
     chart = None
     if args.chart:
-        chart = str(render.draw_model_chart(scenario, args.chart))
+        chart = str(draw_model_chart(scenario, args.chart))
     report = render.model_report(scenario, args.preset, chart)
     emit_json(report) if args.format == "json" else emit(render.render_model(report, args.format, width()))
     return 0
@@ -164,3 +164,21 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return replace(base, **changes)
 
 
+def draw_model_chart(scenario: Scenario, path: str) -> Any:
+    """The pie of the four category totals and the per-event bars stacked by category."""
+    from tracer.packit.charts import write_chart
+    from tracer.packit.model import CATEGORIES, per_event, prs_per_hour, totals
+
+    events = per_event(scenario)
+    total = totals(scenario)
+    return write_chart(
+        path,
+        pie=total.as_dict(),
+        labels=list(events),
+        series={c: [getattr(v, c) for v in events.values()] for c in CATEGORIES},
+        stacked=True,
+        title=f"Published model: {total.total} GitHub API calls per PR pipeline"
+              f" ({prs_per_hour(scenario)} PRs/h at {scenario.rate_limit}/h)",
+        pie_title="calls by category",
+        bars_title=f"calls by event ({scenario.chroots} chroots)",
+    )

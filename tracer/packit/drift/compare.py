@@ -8,6 +8,7 @@ measurement has (e.g. "Tests submitted") where the pipeline met them (:func:`pip
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +25,7 @@ from tracer.packit.model import (
     both_ceilings,
     content_creating_per_pipeline,
     model_load,
+    moment_of,
     per_event,
 )
 
@@ -208,20 +210,24 @@ def ceiling(rate_limit: int, charged: int, creating: int) -> PipelineCeiling:
     return PipelineCeiling(rate_limit, primary, secondary, "primary", primary)
 
 
-def pipeline_order(model: list[str], measured: list[str]) -> list[str]:
-    """The model's events in its order, each event only the run has put where the pipeline met
-    it: after the event measured just before it (``stats`` and ``replay`` list events in the order
-    the pipeline meets them too).
+def pipeline_order(model: list[str], measured: list[str], moment: Callable[[str], str] = moment_of) -> list[str]:
+    """The model's events in its order, each event only the run has right after the last model
+    event of its moment (GitHub's limits data: "Tests submitted" happens in "RPM build
+    finished"'s minute), so the order never depends on how a fleet's tasks interleaved; an event
+    of a moment of its own comes last (``stats`` and ``replay`` list a run's events as its
+    pipeline met them: the same order).
 
-    >>> pipeline_order(["PR", "RPM end", "Tests started"], ["PR", "RPM end", "Tests submitted", "Tests started"])
+    >>> pipeline_order(["PR", "RPM end", "Tests started"], ["Tests submitted", "PR", "RPM end", "Tests started"],
+    ...                {"Tests submitted": "RPM end"}.get)
     ['PR', 'RPM end', 'Tests submitted', 'Tests started']
     """
     names = list(model)
-    previous: str | None = None
     for event in measured:
-        if event not in names:
-            names.insert(names.index(previous) + 1 if previous is not None else len(names), event)
-        previous = event
+        if event in names:
+            continue
+        home = moment(event) or event
+        after = [i for i, name in enumerate(names) if (moment(name) or name) == home]
+        names.insert(after[-1] + 1 if after else len(names), event)
     return names
 
 

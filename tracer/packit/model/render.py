@@ -254,22 +254,3 @@ def _mismatch(published: dict[str, int], computed: dict[str, int]) -> str:
     return "DIFFERS: " + ", ".join(
         f"{k} {published[k]}≠{computed[k]}" for k in published if published[k] != computed[k]
     )
-
-
-def draw_model_chart(scenario: Scenario, path: str) -> Any:
-    """The pie of the four category totals and the per-event bars stacked by category."""
-    from tracer.packit.charts import write_chart
-
-    events = per_event(scenario)
-    total = totals(scenario)
-    return write_chart(
-        path,
-        pie=total.as_dict(),
-        labels=list(events),
-        series={c: [getattr(v, c) for v in events.values()] for c in CATEGORIES},
-        stacked=True,
-        title=f"Published model: {total.total} GitHub API calls per PR pipeline"
-              f" ({prs_per_hour(scenario)} PRs/h at {scenario.rate_limit}/h)",
-        pie_title="calls by category",
-        bars_title=f"calls by event ({scenario.chroots} chroots)",
-    )

@@ -11,8 +11,9 @@
         why: the tests' own planted key            # required
 
 A finding is allowed when an entry's path matches its file and its kind and secret, where given,
-match it. An entry that allows nothing is an error: a stale allowlist hides nothing, and a typo
-in it would hide nothing either.
+match it. An entry that allows nothing in the files it applies to is an error: a stale entry
+hides nothing, and a typo in one would hide nothing either (an entry for files this scan did not
+read is left alone, so a part of a project scans with the project's allowlist).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Entry:
     secret: str | None
     why: str
     where: str  # "FILE: allow[i]", for errors
-    used: int = 0
+    used: int = 0  # findings it allowed
+    seen: int = 0  # files it applies to among those scanned
 
 
 class Allowlist:
@@ -87,10 +89,22 @@ class Allowlist:
             entries.append(Entry(item["path"], item.get("kind"), secret, item["why"], where))
         return cls(entries, Path(path).parent, source)
 
-    def allows(self, file: str, kind: str, secret_fingerprint: str) -> bool:
+    def _relative(self, file: str | os.PathLike[str]) -> str | None:
         try:
-            rel = Path(file).resolve().relative_to(self.base).as_posix()
+            return Path(file).resolve().relative_to(self.base).as_posix()
         except ValueError:
+            return None
+
+    def saw(self, file: str | os.PathLike[str]) -> None:
+        """Note a file scanned: entries whose path matches it are in scope."""
+        rel = self._relative(file)
+        for entry, spec in zip(self.entries, self._specs):
+            if rel is not None and spec.match_file(rel):
+                entry.seen += 1
+
+    def allows(self, file: str, kind: str, secret_fingerprint: str) -> bool:
+        rel = self._relative(file)
+        if rel is None:
             return False
         for entry, spec in zip(self.entries, self._specs):
             if not spec.match_file(rel):
@@ -104,8 +118,9 @@ class Allowlist:
         return False
 
     def check_used(self) -> None:
-        """A DataError naming the first entry that allowed no finding."""
+        """A DataError naming the first entry that allowed no finding in the files it applies to
+        (an entry for files not scanned this time is left alone)."""
         for entry in self.entries:
-            if not entry.used:
+            if entry.seen and not entry.used:
                 raise DataError(f"{entry.where}: allows no finding ({entry.path}"
                                 f"{', ' + entry.kind if entry.kind else ''}); remove it if the fake is gone")

@@ -89,7 +89,7 @@ SCAN_RULES: tuple[tuple[str, re.Pattern[str], int, frozenset[str]], ...] = (
         "secret-field",
         re.compile(
             rf"(?i)(?<![A-Za-z0-9_]){QUOTE}?(?:{'|'.join(k for k in SECRET_JSON_KEYS if k != 'temp_clone_token')})"
-            rf"{QUOTE}?[ \t]*[:=][ \t]*(?:{QUOTE})?([^\s\"'\\,}}\]&]+)"
+            rf"{QUOTE}?[ \t]*[:=][ \t]*(?:{QUOTE})?([^\s\"'\\,}}\]&`]+)"
         ),
         1,
         NOT_SECRET,

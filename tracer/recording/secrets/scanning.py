@@ -156,6 +156,8 @@ def scan(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()
     findings: list[Finding] = []
     allowed: list[Finding] = []
     for file in progress(files) if progress else files:
+        if allowlist is not None:
+            allowlist.saw(file)
         for finding in scan_file(file):
             if allowlist is not None and allowlist.allows(finding.file, finding.kind, finding.fingerprint):
                 allowed.append(finding)
