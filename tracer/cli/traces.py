@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracer.capture import CATEGORIES, Trace
+from tracer.capture import Trace
 from tracer.document import Document, json_document
 
 #: the version of replay's and stats' JSON documents
@@ -34,13 +34,18 @@ def _categories(trace: Trace, measure: str) -> dict[str, int]:
     return trace.categories(measure)
 
 
+def category_names(runs: Sequence[TracedRun]) -> list[str]:
+    """Every category of the runs, in the rules' report order (:meth:`Trace.category_names`)."""
+    return list(dict.fromkeys(name for run in runs for name in run.trace.category_names()))
+
+
 def _nested_table(doc: Document, trace: Trace, by: str, measure: str) -> None:
     rows = []
     for key, cats in trace.nested(by, measure).items():
         rows.append([key, *cats.values(), sum(cats.values())])
     totals = _categories(trace, measure)
     rows.append(["total", *totals.values(), sum(totals.values())])
-    doc.table(rows, [by, *CATEGORIES, "total"], numparse=True)
+    doc.table(rows, [by, *trace.category_names(), "total"], numparse=True)
 
 
 def trace_section(doc: Document, trace: Trace, title: str, measure: str = "requests", level: int = 1) -> None:
@@ -69,13 +74,15 @@ def render_runs(runs: Sequence[TracedRun], fmt: str, title: str, measure: str = 
     if len(runs) > 1:
         doc.heading(title, 1)
         rows = []
+        names = category_names(runs)
         for run in runs:
             t = run.trace
-            rows.append([run.name, t.requests, t.logical, t.charged, *_categories(t, measure).values()])
+            counts = _categories(t, measure)
+            rows.append([run.name, t.requests, t.logical, t.charged, *(counts.get(c, 0) for c in names)])
         total = [sum(row[i] for row in rows) for i in range(1, len(rows[0]))]
         rows.append(["TOTAL", *total])
         doc.text(f"{len(runs)} runs; categories count {measure}.")
-        doc.table(rows, ["run", "requests", "logical", "charged", *CATEGORIES], numparse=True)
+        doc.table(rows, ["run", "requests", "logical", "charged", *names], numparse=True)
         if not details:
             doc.text("Each run in full (per handler, event and endpoint): --details.")
     for run in runs if details else []:
@@ -85,9 +92,10 @@ def render_runs(runs: Sequence[TracedRun], fmt: str, title: str, measure: str = 
 
 def runs_json(command: str, runs: Sequence[TracedRun], measure: str = "requests") -> dict[str, Any]:
     """The JSON document of ``runs`` (see the module's docstring)."""
+    names = category_names(runs)
     total: dict[str, Any] = {"runs": len(runs), "requests": 0, "logical": 0, "charged": 0,
-                             "categories": dict.fromkeys(CATEGORIES, 0),
-                             "charged_categories": dict.fromkeys(CATEGORIES, 0)}
+                             "categories": dict.fromkeys(names, 0),
+                             "charged_categories": dict.fromkeys(names, 0)}
     for run in runs:
         t = run.trace
         total["requests"] += t.requests
