@@ -69,9 +69,11 @@ def test_stats_without_running_anything_agree_with_the_replay(recorded):
 def test_replay_cli_prints_the_trace(recorded, capsys):
     run, trace = recorded
     assert main(["replay", str(run), "--format", "json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["summary"]["requests"] == trace.requests
-    assert data["meta"]["profile"] == "packit-service@bc1f66bb"
+    data = json.loads(capsys.readouterr().out)  # one document for any number of runs, with a total
+    assert (data["format"], data["version"]) == ("api-tracer/replay", 1)
+    [one] = data["runs"]
+    assert one["summary"]["requests"] == trace.requests == data["total"]["requests"]
+    assert one["meta"]["profile"] == "packit-service@bc1f66bb"
 
 
 def test_a_request_missing_from_the_cassette_names_handler_request_and_command(recorded, tmp_path):

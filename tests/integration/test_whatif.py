@@ -72,7 +72,7 @@ def test_the_cli_json_chart_and_saved_runs(tmp_path: Path, capsys) -> None:
             "--format", "json", "--chart", str(chart), "--save", str(save)]
     assert main(args) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["schema"] == "api-tracer/whatif/v1" and doc["chart"] == str(chart)
+    assert (doc["format"], doc["version"]) == ("api-tracer/whatif", 2) and doc["chart"] == str(chart)
     assert chart.read_bytes()[:4] == b"\x89PNG"
     assert doc["today"]["charged"] == 61 and doc["ranked"][0]["charged"] == 59
     assert doc["ranked"][0]["measured"]["statuses_free"]["binding"] == "primary"
@@ -96,3 +96,35 @@ def test_bad_fixes_are_one_line_errors(capsys) -> None:
     with pytest.raises(DataError, match="duplicate fix"):
         parse_fixes(bad.replace("tests: maybe", "tests: true") + "  - {name: x, what: y, where: z, knobs: {tests: true}}\n",
                     "f.yaml")
+
+
+def test_a_repeat_reads_each_variant_s_records_and_a_change_runs_it_again(tmp_path: Path) -> None:
+    """whatif's records: a repeat with nothing changed runs nothing; a key that no longer holds
+    (here: the loopback's code, as seen by the key) runs the variant again."""
+    from tracer.packit.whatif import loopback_runner
+    from tracer.packit.whatif.cache import cached_runner, variant_key
+
+    ran: list[str] = []
+    real = loopback_runner()
+
+    def counting(profile, knobs, label):  # the real runner, counted
+        ran.append(label)
+        return real(profile, knobs, label)
+
+    cache = tmp_path / "whatif"
+    first = whatif(C, 1, ["cache-target-branch"], auth="token", runner=cached_runner(counting, cache))
+    assert sorted(ran) == ["cache-target-branch", "today"] and len(list(cache.glob("*.json"))) == 2
+    ran.clear()
+    again = whatif(C, 1, ["cache-target-branch"], auth="token", runner=cached_runner(counting, cache))
+    assert ran == []  # every variant from its records
+    assert render_text(again, "plain") == render_text(first, "plain")
+    assert [v.trace.requests for v in again.ranked] == [v.trace.requests for v in first.ranked]
+    # a stored key that no longer holds is not trusted
+    for path in cache.glob("*.json"):
+        doc = json.loads(path.read_text())
+        doc["key"]["code"] = "0" * 64
+        path.write_text(json.dumps(doc))
+    whatif(C, 1, ["cache-target-branch"], auth="token", runner=cached_runner(counting, cache))
+    assert sorted(ran) == ["cache-target-branch", "today"]
+    today = next(iter(cache.glob("*.json")))
+    assert set(json.loads(today.read_text())["key"]) == set(variant_key(first.profile, first.today.knobs))

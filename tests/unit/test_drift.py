@@ -269,13 +269,15 @@ def test_json_round_trips_the_key_figures() -> None:
     runs = [measurement(worker_at_c(n).trace(), f"c{n}", chroots=n) for n in (1, 3)]
     report = build_report(runs, tolerance=5)
     doc = json.loads(json.dumps(render_json(report)))
-    assert doc["schema"] == "api-tracer/drift/v1" and doc["measure"] == "requests" and doc["tolerance"] == 5
+    assert (doc["format"], doc["version"]) == ("api-tracer/drift", 2) and doc["measure"] == "requests" and doc["tolerance"] == 5
     run = doc["runs"][1]
     assert run["model"] == Scenario(**PUBLISHED).as_dict()
-    assert [e["event"] for e in run["events"]] == [*EVENTS, "Tests submitted"]
+    # the events in pipeline order: the test submission between the RPM build's end and the tests' start
+    rpm_end = EVENTS.index("RPM build finished") + 1
+    assert [e["event"] for e in run["events"]] == [*EVENTS[:rpm_end], "Tests submitted", *EVENTS[rpm_end:]]
     srpm = run["events"][2]["cells"]["load_packit_yaml"]
     assert srpm == {"model": 9, "measured": 3, "difference": -6, "deviation_pct": -66.67, "within": False}
-    submitted = run["events"][-1]
+    submitted = run["events"][rpm_end]
     assert submitted["in_model"] is False and submitted["cells"]["other"]["deviation_pct"] is None
     assert run["totals"]["total"] == {"model": 120, "requests": 147, "charged": 147}
     assert run["limits"][0]["model"] == {"primary": 41, "secondary": 11, "binding": "secondary", "prs_per_hour": 11}

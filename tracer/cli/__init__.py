@@ -1,12 +1,14 @@
-"""The `api-tracer` command: argument parsing and output only.
+"""Measure the GitHub API calls of packit-service's PR pipeline and compare them with the published model.
 
 Each sub-command lives in its own module of this package and exposes
-``add_parser(subparsers) -> argparse.ArgumentParser``; the parser's ``func``
-default is called with the parsed arguments and returns the exit code.
-Exit codes are a contract (:mod:`tracer.cli.exitcodes`): every
+``add_parser(subparsers) -> argparse.ArgumentParser`` (importing nothing heavy: ``--help`` reads
+no data); the parser's ``func`` default is called with the parsed arguments and returns the exit
+code. The conventions every command follows are declared in :mod:`tracer.cli.convention`
+(``--format``, ``--out``, the JSON header) and :mod:`tracer.cli.terminal` (pipes, full disks,
+width, colour, progress). Exit codes are a contract (:mod:`tracer.cli.exitcodes`): every
 :class:`tracer.errors.TracerError` and every unreadable or unwritable path becomes one line on
-stderr and exit 2; any other exception is a bug: one line saying so and exit 3 (the traceback
-with ``--debug`` or ``API_TRACER_DEBUG=1``).
+stderr and exit 2; Ctrl-C is 130; a closed pipe keeps the exit code; any other exception is a
+bug: one line saying so and exit 3 (the traceback with ``--debug`` or ``API_TRACER_DEBUG=1``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 
 from tracer import __version__
 from tracer.cli.exitcodes import BAD_INPUT, INTERNAL_ERROR, INTERRUPTED, OK
+from tracer.cli.terminal import GuardedStdout, colour
 from tracer.errors import TracerError
 
 #: sub-command modules, in the order ``--help`` lists them
@@ -34,6 +37,16 @@ COMMANDS = (
     "import_requre",
     "fakehub",
 )
+#: the shells ``--print-completion`` writes a completion script for (shtab)
+SHELLS = ("bash", "zsh", "tcsh")
+
+EPILOG = """\
+exit status: 0 ok, 1 a verdict (drift beyond the tolerance, a secret found), 2 bad input
+(one line naming the file and what is wrong), 3 a bug in api-tracer, 130 interrupted.
+
+shell completion: api-tracer --print-completion bash > ~/.local/share/bash-completion/completions/api-tracer
+(zsh: ... --print-completion zsh > ~/.zfunc/_api-tracer)
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,20 +61,30 @@ def _add_debug(parser: argparse.ArgumentParser) -> None:
                         help="on an error, also print the Python traceback")
 
 
+class _Completion(argparse.Action):
+    """``--print-completion SHELL``: the shell's completion script for every command, on stdout."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        import shtab
+
+        sys.stdout.write(shtab.complete(build_parser(), shell=str(values)))
+        parser.exit(OK)
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with ``only`` the one command about to run (its module alone
     is imported: ``drift`` does not wait for the recorder's or the loopback's imports)."""
-    parser = _Parser(prog="api-tracer", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"api-tracer {__version__}")
+    parser = _Parser(prog="api-tracer", description=(__doc__ or "").splitlines()[0], epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"api-tracer {__version__}",
+                        help="print api-tracer's version and exit")
+    parser.add_argument("--print-completion", choices=SHELLS, action=_Completion, metavar="SHELL",
+                        help=f"print a shell completion script ({', '.join(SHELLS)}) and exit")
     _add_debug(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS if only is None else (only,):
-        try:
-            module = importlib.import_module(f"tracer.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"tracer.cli.{name}":
-                continue  # command not built yet
-            raise
+        module = importlib.import_module(f"tracer.cli.{name}")
         _add_debug(module.add_parser(sub))
     return parser
 
@@ -76,25 +99,41 @@ def _command(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the exit code (:mod:`tracer.cli.exitcodes`)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(_command(argv))
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return BAD_INPUT
-    debug = getattr(args, "debug", False) or os.environ.get("API_TRACER_DEBUG", "") not in ("", "0")
-    prefix = f"api-tracer {args.command}"
+    stdout = sys.stdout
+    guarded = GuardedStdout(stdout)
+    sys.stdout = guarded  # type: ignore[assignment]
     try:
-        return int(args.func(args) or OK)
+        return _run(argv, guarded)
+    finally:
+        sys.stdout = stdout
+
+
+def _run(argv: list[str], out: GuardedStdout) -> int:
+    prefix = "api-tracer"
+    debug = "--debug" in argv or os.environ.get("API_TRACER_DEBUG", "") not in ("", "0")
+    parser = build_parser(_command(argv))
+    args = parser.parse_args(argv)  # --help, --version, a usage error: argparse's own SystemExit
+    try:
+        if not getattr(args, "func", None):
+            parser.print_help()
+            out.flush()
+            return BAD_INPUT
+        debug = debug or getattr(args, "debug", False)
+        prefix = f"api-tracer {args.command}"
+        code = int(args.func(args) or OK)
+        out.flush()
+        return code
     except KeyboardInterrupt:
+        print(f"{prefix}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except BrokenPipeError:
-        return OK
     except TracerError as exc:
         _report(f"{prefix}: error: {one_line(str(exc))}", exc, debug)
         if exc.details:  # e.g. replay's per-handler table, after the one line
             print(exc.details, file=sys.stderr)
         return BAD_INPUT
     except OSError as exc:
+        if isinstance(exc, BrokenPipeError):  # a pipe the command itself wrote to went away
+            return OK
         if exc.filename is None:
             return _internal(prefix, exc, debug)
         # a path the user gave that cannot be read or written (permissions, a full disk, ...)
@@ -112,7 +151,7 @@ def one_line(text: str) -> str:
 def _report(line: str, exc: BaseException, debug: bool) -> None:
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
-    print(line, file=sys.stderr)
+    print(colour(line, "red", sys.stderr), file=sys.stderr)
 
 
 def _internal(prefix: str, exc: BaseException, debug: bool) -> int:

@@ -8,15 +8,18 @@ import threading
 from types import FrameType
 from typing import Any
 
+from tracer.cli.exitcodes import INTERRUPTED, OK
 from tracer.errors import UsageError
-from tracer.packit.loopback import FakeGitHub, World
+
+HELP = "serve a GitHub REST API of our own on 127.0.0.1 (until Ctrl-C)"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "fakehub",
-        help="serve a GitHub REST API of our own on 127.0.0.1 (until Ctrl-C)",
-        description="Serve the loopback GitHub in the foreground; stop with Ctrl-C (exit 0).",
+        help=HELP,
+        description="Serve the loopback GitHub in the foreground; stop with Ctrl-C (exit 130, as any"
+        " interrupted command) or SIGTERM (exit 0: a service asked to stop).",
     )
     parser.add_argument("--world", metavar="FILE", help="world data file (YAML); default: the packaged default world")
     parser.add_argument("--port", type=int, default=0, metavar="N", help="port on 127.0.0.1 (default: a free one)")
@@ -31,12 +34,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tracer.packit.loopback import FakeGitHub, World
+
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {args.port}")
     world = World.load(args.world) if args.world else World.default()
     stop = threading.Event()
+    received: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -62,4 +69,4 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("fakehub stopped", flush=True)
-    return 0
+    return INTERRUPTED if signal.SIGINT in received else OK

@@ -6,17 +6,19 @@ import argparse
 import os
 from pathlib import Path
 
-from tracer.cli._paths import run_dir
+from tracer.cli.convention import add_format, add_out, emit, emit_json
+from tracer.document import json_document
 from tracer.errors import UsageError
 from tracer.packit import knobs
 
+HELP = "record a pipeline run: one cassette per handler invocation, plus a manifest"
 TARGETS = ("loopback", "github")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "record",
-        help="record a pipeline run: one cassette per handler invocation, plus a manifest",
+        help=HELP,
         description="Run the reference packit worker through one PR pipeline and record every GitHub "
         "interaction, one vcrpy cassette per handler invocation, plus manifest.yaml. By default "
         "against a loopback GitHub stood up for the scenario; with --target github against "
@@ -24,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "GITHUB_APP_PRIVATE_KEY_PATH, and --world naming the repository and pull request).",
     )
     parser.add_argument("--profile", required=True, help="packit-service@bc1f66bb (alias C) or packit-service@b828c3d7 (HEAD), or a profile file")
-    parser.add_argument("--out", required=True, type=run_dir, metavar="DIR", help="the run folder to write (replaced only once complete)")
+    add_out(parser, "run", "the run folder to write (replaced only once complete)", required=True)
     parser.add_argument("--force", action="store_true",
                         help="replace DIR even when it is not a recorded run (default: refuse, exit 2)")
     parser.add_argument("--target", choices=TARGETS, default="loopback")
@@ -35,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--cassette-format", choices=("yaml", "json"), default="yaml",
                         help="vcrpy's YAML (default) or vcrpy's JSON serializer (parses several times faster;"
                              " vcrpy reads it with serializer='json')")
+    add_format(parser)
     knobs.add_flags(parser)
     parser.set_defaults(func=run)
     return parser
@@ -71,8 +74,12 @@ def run(args: argparse.Namespace) -> int:
             args.profile, chosen, args.out, name=args.name, description=args.description,
             trim=args.trim, world=args.world, force=args.force, cassette_format=args.cassette_format,
         )
-    print(
-        f"recorded {args.out}: {len(manifest.cassettes)} handler invocations, {trace.requests} requests "
-        f"({trace.charged} charged) with {manifest.profile}"
-    )
+    if args.format == "json":
+        emit_json(json_document("record", 1, {
+            "run": str(args.out), "profile": manifest.profile, "knobs": manifest.knobs,
+            "cassettes": len(manifest.cassettes), "requests": trace.requests, "charged": trace.charged,
+        }))
+        return 0
+    emit(f"recorded {args.out}: {len(manifest.cassettes)} handler invocations, {trace.requests} requests "
+         f"({trace.charged} charged) with {manifest.profile}")
     return 0

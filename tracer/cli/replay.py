@@ -5,24 +5,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracer.cli._paths import output_dir
-from tracer.cli._output import add_format, add_measure, print_json, render_trace
+from tracer.cli.convention import add_format, add_measure, add_out, emit, emit_json
+from tracer.cli.terminal import progress, width
+
+HELP = "re-execute recorded runs offline (network blocked) and print the traces"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "replay",
-        help="re-execute recorded runs offline (network blocked) and print the traces",
+        help=HELP,
         description="Re-execute the reference worker's handlers against a run's cassettes with the "
-        "network blocked (PyGithub's throttle and ogr's retry back-offs skipped) and print the trace. "
-        "A request missing from a cassette is an error naming the handler, the request, the closest "
-        "recorded one and the command that re-records the run.",
+        "network blocked (PyGithub's throttle and ogr's retry back-offs skipped) and print the trace: "
+        "for several runs one row per run and a total (--details: each in full), for one run per "
+        "handler, event and endpoint. A request missing from a cassette is an error naming the handler, "
+        "the request, the closest recorded one and the command that re-records the run.",
     )
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="a run folder, or a folder of runs")
-    parser.add_argument("--save", type=output_dir, metavar="DIR", help="also write each trace as DIR/NAME.trace.json")
+    add_out(parser, "folder", "also write each trace as DIR/NAME.trace.json (drift reads them)", old="--save")
     parser.add_argument("--refresh", action="store_true",
                         help="also write each run's call records (RUN/calls.json) from this replay:"
                              " what drift and stats read until the run, the rules or the code change")
+    parser.add_argument("--details", action="store_true", help="each run in full (the default for one run)")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -30,25 +34,30 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tracer.cli.traces import TracedRun, render_runs, runs_json
+    from tracer.errors import DataError
     from tracer.packit import runs
+    from tracer.recording import callrecords
+    from tracer.recording.manifest import find_runs
 
-    results = runs.replay_all(args.runs, refresh=args.refresh)
-    out = []
+    found = find_runs(args.runs)
+    if not found:
+        raise DataError(f"{', '.join(map(str, args.runs))}: no recorded runs (folders with a manifest.yaml)")
+    results = [runs.replay(path) for path in progress(found, "replaying", unit="run")]
+    if args.refresh:
+        for result in results:
+            callrecords.save(result.run, result.trace, result.manifest)
+    traced = []
     for result in results:
-        meta = {
-            "name": result.manifest.name or result.run.name,
-            "profile": result.manifest.profile,
-            "knobs": result.manifest.knobs,
-            "model": result.manifest.model,
-        }
-        if args.save:
-            args.save.mkdir(parents=True, exist_ok=True)
-            result.trace.save(args.save / f"{meta['name']}.trace.json", **meta)
-        if args.format == "json":
-            out.append(result.trace.to_json(**meta))
-        else:
-            print(render_trace(result.trace, args.format, f"{result.run} ({result.manifest.profile})", args.measure))
-            print()
+        name = result.manifest.name or result.run.name
+        meta = {"profile": result.manifest.profile, "knobs": result.manifest.knobs, "model": result.manifest.model}
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            result.trace.save(args.out / f"{name}.trace.json", name=name, **meta)
+        traced.append(TracedRun(name, f"{result.run} ({result.manifest.profile})", result.trace, meta))
     if args.format == "json":
-        print_json(out if len(out) > 1 else out[0])
+        emit_json(runs_json("replay", traced, args.measure))
+    else:
+        title = traced[0].source if len(traced) == 1 else f"replay: {', '.join(map(str, args.runs))}"
+        emit(render_runs(traced, args.format, title, args.measure, details=args.details or None, width=width()))
     return 0

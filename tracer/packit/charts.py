@@ -32,17 +32,18 @@ def _figure_class() -> Any:
     return make
 
 
-def _colours(n: int) -> list[Any]:
+def palette(n: int) -> list[Any]:
+    """``n`` distinct colours (matplotlib's tab10, repeated)."""
     from matplotlib import colormaps
 
-    palette = colormaps["tab10"]
-    return [palette(i % 10) for i in range(n)]
+    tab10 = colormaps["tab10"]
+    return [tab10(i % 10) for i in range(n)]
 
 
 def draw_pie(ax: Any, totals: Mapping[str, float], title: str = "") -> None:
     """A pie of ``{category: total}``; the legend gives each count and share (zeros included)."""
     names = list(totals)
-    colours = _colours(len(names))
+    colours = palette(len(names))
     grand = sum(totals.values())
     shown = [(n, totals[n], c) for n, c in zip(names, colours) if totals[n] > 0]
     if shown:
@@ -91,7 +92,7 @@ def draw_bars(
         if len(values) != len(labels):
             raise UsageError(f"series {name!r} has {len(values)} values for {len(labels)} labels")
     n = len(series)
-    colours = _colours(n)
+    colours = palette(n)
     positions = list(range(len(labels)))
     height = 0.8 if stacked else 0.8 / n
     left = [0.0] * len(labels)
@@ -151,16 +152,56 @@ def new_figure(**kwargs: Any) -> Any:
     return _figure_class()(**kwargs)
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` (the format follows the extension); a failure is a one-line UsageError."""
+def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 110) -> Path:
+    """Write ``fig`` (the format follows the extension); a failure is a one-line UsageError.
+
+    The image is drawn in memory first and then written whole: a file through a temporary file
+    renamed over it (a failed write leaves what was there), a device or pipe directly; a full
+    disk or device is an error, never a chart said to be written.
+    """
+    import io
+
     target = Path(path)
+    buffer = io.BytesIO()
+    fmt = target.suffix[1:].lower() or "png"
     try:
-        fig.savefig(target, dpi=110)
-    except OSError as exc:
-        raise UsageError(f"cannot write chart {target}: {exc.strerror or exc}") from None
+        fig.savefig(buffer, dpi=dpi, format=fmt)
     except ValueError as exc:  # an extension matplotlib cannot write
         raise UsageError(f"cannot write chart {target}: {exc}") from None
+    try:
+        write_bytes(target, buffer.getvalue())
+    except OSError as exc:
+        raise UsageError(f"cannot write chart {target}: {exc.strerror or exc}") from None
     return target
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """``data`` to ``target``: atomically for a file, directly to a device or a pipe."""
+    import stat
+    import tempfile
+
+    try:
+        special = not stat.S_ISREG(target.stat().st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(target, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+        return
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def _num(value: float) -> str:

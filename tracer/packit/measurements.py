@@ -20,7 +20,7 @@ model parameters to compare it with)::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -59,9 +59,12 @@ class Recorded:
     paths: Sequence[str | Path]
     replay: bool = False
     verify: bool = False
+    #: called with a run's name after each run replayed (progress)
+    replayed: Callable[[str], None] | None = field(default=None, compare=False)
 
     def measurements(self, note: Note | None = None) -> list[Measurement]:
-        return load_measurements(list(self.paths), replay=self.replay, verify=self.verify, note=note)
+        return load_measurements(list(self.paths), replay=self.replay, verify=self.verify, note=note,
+                                 replayed=self.replayed)
 
 
 @dataclass(frozen=True)
@@ -92,12 +95,11 @@ class Fleet:
         return fleet_measurements(self.url, profile=self.profile, window=self.window)
 
 
-def run_measurement(
-    run: Path, *, replay: bool = False, verify: bool = False, stale: dict[str, list[Path]] | None = None
-) -> Measurement:
+def run_measurement(run: Path, *, replay: bool = False, verify: bool = False, stale: dict[str, list[Path]] | None = None,
+                    replayed: Callable[[str], None] | None = None) -> Measurement:
     """One run folder as a measurement: from its call records, or replayed (the reason added to
-    ``stale`` when records could not be used); ``verify`` replays and fails (DataError) unless the
-    records hold the same calls as the replay."""
+    ``stale`` when records could not be used; ``replayed(name)`` called after each replay);
+    ``verify`` replays and fails (DataError) unless the records hold the same calls as the replay."""
     manifest = Manifest.load(run)
     trace, why = (None, "") if replay or verify else callrecords.load_current(run, manifest)
     if trace is None:
@@ -107,16 +109,18 @@ def run_measurement(
         manifest, trace = result.manifest, result.trace
         if verify:
             callrecords.verify(run, trace)
+        if replayed is not None:
+            replayed(run.name)
         if why and stale is not None:
             stale.setdefault(why, []).append(run)
     return Measurement(name=manifest.name or run.name, source=str(run), profile=manifest.profile,
                        knobs=manifest.knobs, model=manifest.model, trace=trace)
 
 
-def load_measurements(
-    paths: list[str | Path], *, replay: bool = False, verify: bool = False, note: Note | None = None
-) -> list[Measurement]:
-    """Measurements for the drift report: run folders, folders of runs, trace JSON files."""
+def load_measurements(paths: list[str | Path], *, replay: bool = False, verify: bool = False, note: Note | None = None,
+                      replayed: Callable[[str], None] | None = None) -> list[Measurement]:
+    """Measurements for the drift report: run folders, folders of runs, trace JSON files
+    (``replayed(name)``: called after each run replayed, e.g. to show progress)."""
     measurements: list[Measurement] = []
     stale: dict[str, list[Path]] = {}
     for raw in paths:
@@ -130,10 +134,11 @@ def load_measurements(
         traces = sorted(p.glob("*.trace.json")) if p.is_dir() else []
         if not runs and not traces:
             raise DataError(f"{p}: no recorded runs (folders with a manifest.yaml) and no *.trace.json files")
-        measurements.extend(run_measurement(run, replay=replay, verify=verify, stale=stale) for run in runs)
+        measurements.extend(run_measurement(run, replay=replay, verify=verify, stale=stale, replayed=replayed)
+                            for run in runs)
         measurements.extend(Measurement.from_trace_json(t) for t in traces)
-    for why, replayed in stale.items() if note is not None else ():
-        which = str(replayed[0]) if len(replayed) == 1 else f"{len(replayed)} runs"
-        where = replayed if len(replayed) < 4 else sorted({r.parent for r in replayed})
+    for why, stale_runs in stale.items() if note is not None else ():
+        which = str(stale_runs[0]) if len(stale_runs) == 1 else f"{len(stale_runs)} runs"
+        where = stale_runs if len(stale_runs) < 4 else sorted({r.parent for r in stale_runs})
         note(f"{which}: {why}: replayed instead (refresh with: {callrecords.refresh_command(*where)})")
     return measurements

@@ -11,10 +11,7 @@ import functools
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from tracer.capture import Trace
 from tracer.datafile import read_text
@@ -22,9 +19,13 @@ from tracer.errors import DataError, TracerError
 from tracer.packit.model import config_calls
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, check_run_file, find_runs
-from tracer.recording.runs import ReplayResult, record_run, replay_run
 from tracer.packit.knobs import Knobs, as_knobs, command_flags
-from tracer.packit.worker import Credentials, Pipeline, Profile, load_profile, resolve_knobs, scenario_world
+from tracer.packit.worker.profile import Profile, load_profile
+from tracer.packit.worker.scenario import resolve_knobs, scenario_world
+
+if TYPE_CHECKING:  # the recorder and the pipeline (ogr, PyGithub, vcrpy) are imported when a run is made
+    from tracer.recording.runs import ReplayResult
+    from tracer.packit.worker.services import Credentials
 
 #: whose personal token a token-authenticated loopback recording uses
 BOT_LOGIN = "packit-bot"
@@ -114,6 +115,8 @@ def record_on_loopback(
     ``app_key`` the loopback GitHub App's PEM key (default: one made now).
     """
     from tracer.packit.loopback import FakeGitHub, World
+    from tracer.packit.worker import Credentials, Pipeline
+    from tracer.recording.runs import record_run
 
     prof = load_profile(profile)
     resolved = resolve_knobs(prof, as_knobs(knobs), world)
@@ -155,6 +158,9 @@ def record_on_github(
     request (and whose ``repositories`` entry gives the PR's head and base); the repository
     must hold the packit config the knobs describe.
     """
+    from tracer.packit.worker import Pipeline
+    from tracer.recording.runs import record_run
+
     prof = load_profile(profile)
     resolved = resolve_knobs(prof, as_knobs(knobs), world)
     manifest = Manifest(
@@ -177,6 +183,9 @@ def _write_records(run: Path) -> None:
 def _replay_key() -> str:
     """A throwaway app key: on replay the cassettes answer, so any signature will do (one per
     process: making an RSA key is the slow part)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -186,6 +195,9 @@ def _replay_key() -> str:
 def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResult:
     """Replay one recorded run offline through the reference worker (``manifest``: the run's, if
     already read)."""
+    from tracer.packit.worker import Credentials, Pipeline
+    from tracer.recording.runs import replay_run
+
     manifest = manifest or Manifest.load(run_dir)
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:

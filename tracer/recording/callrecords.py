@@ -72,19 +72,24 @@ def key_of(run: Path, manifest: Manifest, rules: Rules | None = None, *, entry: 
 
 def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None, *, entry: str) -> Path:
     """Write ``RUN/calls.json`` for ``trace``, the replay module ``entry`` made (e.g.
-    ``"tracer.packit.runs"``), unless it holds exactly that already.
+    ``"tracer.packit.runs"``), unless it holds exactly that already."""
+    return write(run / RECORDS, trace, key_of(run, manifest, rules, entry=entry), manifest.name or run.name)
+
+
+def write(path: Path, trace: Trace, key: dict[str, Any], name: str) -> Path:
+    """Call records of ``trace`` at ``path`` under ``key`` (any kept trace's, e.g. a whatif
+    variant's), unless the file holds exactly that already.
 
     Durations are left out (0): a replay's say nothing of GitHub's, and records stay the same
     from one refresh to the next.
     """
-    body = trace.to_json(name=manifest.name or run.name)
+    body = trace.to_json(name=name)
     del body["summary"]  # derived from the calls when read
     for call in body["calls"]:
         call["duration_ms"] = 0.0
-    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules, entry=entry), "trace": body}
+    data = {"format": FORMAT, "version": VERSION, "key": key, "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
     text = json.dumps(data, indent=0, separators=(",", ":")) + "\n"
-    path = run / RECORDS
     try:
         if path.read_text() == text:
             return path
@@ -98,7 +103,12 @@ def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
 
     Records of an earlier format version come back with an empty key: stale, never an error.
     """
-    path = run / RECORDS
+    return read_file(run / RECORDS)
+
+
+def read_file(path: Path) -> tuple[Trace, dict[str, Any]] | None:
+    """The trace and key of call records at ``path`` (None: no such file; an empty key: an
+    earlier format version)."""
     if not path.is_file():
         return None
     data = read_json(path)

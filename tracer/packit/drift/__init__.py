@@ -28,7 +28,7 @@ from tracer.packit.drift.compare import (
 from tracer.packit.drift.explain import Explanation, explain, load_explanations, parse_explanations
 from tracer.packit.drift.fit import Fit, Line, fit_line, fit_measurements, format_line
 from tracer.packit.drift.measurement import Measurement, load_trace_measurements
-from tracer.packit.drift.render import SCHEMA, render_json, render_text
+from tracer.packit.drift.render import render_json, render_text
 from tracer.packit.drift.report import DriftReport, build_report, select_runs
 from tracer.packit.drift.scenario import scenario_from_model
 from tracer.packit.drift.verdict import EXIT_DRIFT, EXIT_OK, Verdict, check_tolerance, verdict

@@ -1,13 +1,14 @@
 """Model against measurement for one run: per event × category, totals, PRs/hour, outside calls.
 
 Categories compared: the model's four, plus ``other`` and ``auth`` (calls the model does not
-see; its count there is 0). Events: the model's, in pipeline order, then the events only the
-measurement has (e.g. "Tests submitted"), in order of first appearance.
+see; its count there is 0). Events: the model's, in pipeline order, with the events only the
+measurement has (e.g. "Tests submitted") where the pipeline met them (:func:`pipeline_order`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +25,7 @@ from tracer.packit.model import (
     both_ceilings,
     content_creating_per_pipeline,
     model_load,
+    moment_of,
     per_event,
 )
 
@@ -208,6 +210,27 @@ def ceiling(rate_limit: int, charged: int, creating: int) -> PipelineCeiling:
     return PipelineCeiling(rate_limit, primary, secondary, "primary", primary)
 
 
+def pipeline_order(model: list[str], measured: list[str], moment: Callable[[str], str] = moment_of) -> list[str]:
+    """The model's events in its order, each event only the run has right after the last model
+    event of its moment (GitHub's limits data: "Tests submitted" happens in "RPM build
+    finished"'s minute), so the order never depends on how a fleet's tasks interleaved; an event
+    of a moment of its own comes last (``stats`` and ``replay`` list a run's events as its
+    pipeline met them: the same order).
+
+    >>> pipeline_order(["PR", "RPM end", "Tests started"], ["Tests submitted", "PR", "RPM end", "Tests started"],
+    ...                {"Tests submitted": "RPM end"}.get)
+    ['PR', 'RPM end', 'Tests submitted', 'Tests started']
+    """
+    names = list(model)
+    for event in measured:
+        if event in names:
+            continue
+        home = moment(event) or event
+        after = [i for i, name in enumerate(names) if (moment(name) or name) == home]
+        names.insert(after[-1] + 1 if after else len(names), event)
+    return names
+
+
 def compare(measurement: Measurement, measure: str = "requests") -> RunComparison:
     """Compare one measurement with the model of its scenario."""
     scenario = measurement.scenario
@@ -221,7 +244,7 @@ def compare(measurement: Measurement, measure: str = "requests") -> RunCompariso
     for call in trace.calls:
         all_by_event.setdefault(call.event or NO_EVENT, []).append(call)
 
-    names = list(model_events) + [e for e in measured_events(trace) if e not in model_events]
+    names = pipeline_order(list(model_events), measured_events(trace))
     events = []
     for name in names:
         vector = model_events.get(name)

@@ -1,8 +1,8 @@
 """Rendering of a :class:`DriftReport`: plain text, GitHub markdown (a PR comment), JSON.
 
-JSON schema (``"schema": "api-tracer/drift/v1"``)::
+JSON document (``"format": "api-tracer/drift", "version": 2``)::
 
-    {"schema": "api-tracer/drift/v1",
+    {"format": "api-tracer/drift", "version": 2,
      "measure": "requests" | "charged",       # what the per-event cells and the verdict count
      "tolerance": float,                      # percent
      "categories": [is_project_private, is_user_approved, load_packit_yaml, set_status, auth, other],
@@ -15,7 +15,7 @@ JSON schema (``"schema": "api-tracer/drift/v1"``)::
                     "calls": [{"category", "endpoint", "handler", "requests", "charged"}, ...],
                     "explanations": [TEXT, ...]}, ...],         # model order, then the others
         "totals": {CATEGORY | "total": {"model": int, "requests": int, "charged": int}},
-        "content_creating": {"model": int, "measured": int},    # per pipeline
+        "content_generating": {"model": int, "measured": int},  # per pipeline
         "limits": [{"rate_limit": int,
                     "model": CEILING, "measured": CEILING}, ...],  # 5000, 12500, 15000
         "ceilings": {"statuses_count" | "statuses_free":       # check runs and statuses content-generating or not
@@ -35,7 +35,7 @@ JSON schema (``"schema": "api-tracer/drift/v1"``)::
     DRIFTED  = {"event": NAME | null, "category": CATEGORY | "total", "model", "measured",
                 "difference", "deviation_pct"}  # event null: a pipeline total
     CEILING  = {"primary": int | null,          # int(rate_limit / charged calls)
-                "secondary": int | null,        # 500 // content-creating calls
+                "secondary": int | null,        # 500 // content-generating calls
                 "binding": "primary" | "secondary" | "none", "prs_per_hour": int | null}
     CEILINGS = {"statuses_count": bool, "rate_limit": int,
                 "binding": "primary" | "content-per-hour" | "content-per-minute" | "points-per-minute"
@@ -51,17 +51,17 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from tabulate import tabulate
-
 from tracer.packit.categories import CATEGORIES, MODEL_CATEGORIES
 from tracer.packit.drift.compare import TOTAL, Cell, EventComparison, PipelineCeiling, RunComparison
 from tracer.packit.drift.fit import Fit, Line
 from tracer.packit.drift.report import DriftReport
+from tracer.document import Document, Section, fit_comment, json_document
 from tracer.packit.model import SECONDARY_CONTENT_CREATING_PER_HOUR
 
-SCHEMA = "api-tracer/drift/v1"
-FORMATS = ("plain", "github", "json")
-_TABLEFMT = {"plain": "simple", "github": "github"}
+#: the JSON document's name and version (its header: :func:`tracer.document.json_document`)
+DOCUMENT, VERSION = "drift", 2
+#: the most differences named per run in the several-run report
+LARGEST = 3
 SHORT = {
     "is_project_private": "private",
     "is_user_approved": "approved",
@@ -122,7 +122,7 @@ def run_json(run: RunComparison, tolerance: float) -> dict[str, Any]:
         ],
         "totals": {row.category: {"model": row.model, "requests": row.requests, "charged": row.charged}
                    for row in run.totals},
-        "content_creating": {"model": run.content_creating_model, "measured": run.content_creating_measured},
+        "content_generating": {"model": run.content_creating_model, "measured": run.content_creating_measured},
         "limits": [{"rate_limit": row.rate_limit, "model": _ceiling(row.model), "measured": _ceiling(row.measured)}
                    for row in run.limits],
         "ceilings": _ceilings_json(run),
@@ -160,8 +160,7 @@ def fit_json(fit: Fit) -> dict[str, Any]:
 def render_json(report: DriftReport, chart: str | None = None) -> dict[str, Any]:
     """The JSON document (schema in this module's docstring); ``chart``: the PNG written, if any."""
     v = report.verdict
-    return {
-        "schema": SCHEMA,
+    return json_document(DOCUMENT, VERSION, {
         "measure": report.measure,
         "tolerance": report.tolerance,
         "categories": list(CATEGORIES),
@@ -170,7 +169,7 @@ def render_json(report: DriftReport, chart: str | None = None) -> dict[str, Any]
         "verdict": {"tolerance": v.tolerance, "runs": v.runs, "figures": v.figures,
                     "outside": len(v.outside), "drift": v.drift, "text": v.text},
         "chart": chart,
-    }
+    })
 
 
 # -- text ---------------------------------------------------------------------------------
@@ -188,59 +187,7 @@ def cell_text(model: int, measured: int) -> str:
     return f"{model} / {measured}" if d == 0 else f"{model} / {measured} ({d:+d})"
 
 
-class _Writer:
-    """Headings, tables and collapsible blocks in plain text or GitHub markdown."""
-
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
-        self.tablefmt = _TABLEFMT[fmt]
-        self.lines: list[str] = []
-
-    def heading(self, text: str, level: int) -> None:
-        if self.lines and self.lines[-1] != "":
-            self.lines.append("")
-        if self.fmt == "github":
-            self.lines.append(f"{'#' * (level + 1)} {text}")
-        else:
-            self.lines += [text, ("=" if level == 1 else "-") * len(text)]
-
-    def text(self, *lines: str) -> None:
-        self.lines.extend(lines)
-
-    def blank(self) -> None:
-        if self.lines and self.lines[-1] != "":
-            self.lines.append("")
-
-    def table(self, rows: list[list[Any]], headers: list[str], colalign: list[str] | None = None) -> None:
-        self.blank()
-        self.lines.append(tabulate(rows, headers, tablefmt=self.tablefmt, disable_numparse=True,
-                                   colalign=colalign))
-        self.lines.append("")
-
-    def open_details(self, summary: str) -> None:
-        if self.fmt == "github":
-            self.blank()
-            self.lines += ["<details>", f"<summary>{summary}</summary>", ""]
-        else:
-            self.blank()
-            self.lines.append(f"{summary}:")
-
-    def close_details(self) -> None:
-        if self.fmt == "github":
-            self.blank()
-            self.lines.append("</details>")
-            self.lines.append("")
-
-    def code(self, line: str) -> str:
-        return f"`{line}`" if self.fmt == "github" else line
-
-    def __str__(self) -> str:
-        while self.lines and self.lines[-1] == "":
-            self.lines.pop()
-        return "\n".join(self.lines)
-
-
-def _event_table(w: _Writer, run: RunComparison) -> None:
+def _event_table(w: Document, run: RunComparison) -> None:
     shown = list(MODEL_CATEGORIES) + [
         cat for cat in CATEGORIES if cat not in MODEL_CATEGORIES
         and any(ev.cells[cat].compared for ev in run.events)
@@ -258,7 +205,7 @@ def _event_table(w: _Writer, run: RunComparison) -> None:
     w.table(rows, ["event", *(SHORT[c] for c in shown), "total"])
 
 
-def _drift_details(w: _Writer, run: RunComparison, tolerance: float) -> None:
+def _drift_details(w: Document, run: RunComparison, tolerance: float) -> None:
     drifted_events: list[tuple[EventComparison, list[Cell]]] = []
     for ev in run.events:
         cells = [c for c in ev.cells.values() if c.compared and not c.within(tolerance)]
@@ -269,11 +216,10 @@ def _drift_details(w: _Writer, run: RunComparison, tolerance: float) -> None:
     n = sum(len(cells) for _, cells in drifted_events)
     w.open_details(f"Figures outside {tolerance:g}% by event ({n}), with the calls measured and known causes")
     w.blank()
-    bullet = "- " if w.fmt == "github" else "  "
-    sub = "  - " if w.fmt == "github" else "      "
+    bullet, sub = w.bullet, w.sub_bullet
     for ev, cells in drifted_events:
         name = ev.event + ("" if ev.in_model else " (not in the model)")
-        w.text(f"{bullet}**{name}**" if w.fmt == "github" else f"{bullet}{name}")
+        w.text(f"{bullet}**{name}**" if w.github else f"{bullet}{name}")
         for cell in cells:
             calls = [g for g in ev.groups if g.category == cell.category and g.count(run.measure)]
             listing = "; ".join(f"{g.count(run.measure)}× {w.code(g.endpoint)} ({g.handler})" for g in calls)
@@ -284,7 +230,7 @@ def _drift_details(w: _Writer, run: RunComparison, tolerance: float) -> None:
     w.close_details()
 
 
-def _totals_table(w: _Writer, run: RunComparison) -> None:
+def _totals_table(w: Document, run: RunComparison) -> None:
     rows = []
     for row in run.totals:
         rows.append([
@@ -309,12 +255,12 @@ def _or_dash(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
-def _limits_table(w: _Writer, run: RunComparison) -> None:
+def _limits_table(w: Document, run: RunComparison) -> None:
     total = next(row for row in run.totals if row.category == TOTAL)
     w.text(
         "PRs/hour/organisation: primary = rate limit / calls per pipeline"
         f" (model {total.model}, measured {total.charged} charged);",
-        f"secondary = {SECONDARY_CONTENT_CREATING_PER_HOUR} content-creating requests/h / those per pipeline"
+        f"secondary = {SECONDARY_CONTENT_CREATING_PER_HOUR} content-generating requests/h / those per pipeline"
         f" (model {run.content_creating_model} set_status, measured {run.content_creating_measured} POST/PATCH/PUT).",
     )
     rows = [
@@ -327,7 +273,7 @@ def _limits_table(w: _Writer, run: RunComparison) -> None:
                    "measured primary / secondary", "measured PRs/h"], ["right"] * 5)
 
 
-def _outside_table(w: _Writer, run: RunComparison) -> None:
+def _outside_table(w: Document, run: RunComparison) -> None:
     other_hosts = run.measurement.trace.other_hosts_line()
     if other_hosts:
         w.text(other_hosts[0].upper() + other_hosts[1:] + ".")
@@ -343,7 +289,7 @@ def _outside_table(w: _Writer, run: RunComparison) -> None:
     w.close_details()
 
 
-def _fit_section(w: _Writer, fit: Fit) -> None:
+def _fit_section(w: Document, fit: Fit) -> None:
     w.heading(f"Fitted cost: {fit.profile or '(no profile)'}, N = {', '.join(map(str, fit.chroots))}", 2)
     w.text(f"Runs {', '.join(fit.runs)}; knobs: {_knobs(fit.knobs)}. Least squares a + b·N"
            " (N = chroots); ± is the largest residual where the points are not on one line.")
@@ -365,7 +311,7 @@ def _fit_section(w: _Writer, fit: Fit) -> None:
     w.text(f"total: measured {total['requests']} requests ({total['charged']} charged), model {total['model']}")
 
 
-def _summary_table(w: _Writer, report: DriftReport) -> None:
+def _summary_table(w: Document, report: DriftReport) -> None:
     """One row per run: totals and PRs/hour at the first rate limit, model against measured."""
     rows = []
     for run in report.runs:
@@ -383,7 +329,7 @@ def _summary_table(w: _Writer, report: DriftReport) -> None:
     rate = report.runs[0].limits[0].rate_limit
     w.text(f"Calls per PR pipeline, model against measured, and PRs/hour/organisation (model / measured) "
            f"under the primary limit ({rate}/h, charged calls) and the secondary one "
-           f"({SECONDARY_CONTENT_CREATING_PER_HOUR} content-creating requests/h); the binding ceiling "
+           f"({SECONDARY_CONTENT_CREATING_PER_HOUR} content-generating requests/h); the binding ceiling "
            f"among all of GitHub's (model / measured) when check runs and statuses are content-generating "
            f"and when they are not (undocumented).")
     w.table(rows, ["run", "profile", "N", "model", "requests", "charged", "PRs/h primary",
@@ -399,7 +345,7 @@ def _binding_pair(run: RunComparison, assumption: int) -> str:
     return f"{run.ceilings_model[assumption].binding_text()} / {run.ceilings_measured[assumption].binding_text()}"
 
 
-def _ceilings_table(w: _Writer, run: RunComparison) -> None:
+def _ceilings_table(w: Document, run: RunComparison) -> None:
     """Every ceiling, model and measured, under both answers about statuses."""
     if run.ceilings_model is None or run.ceilings_measured is None:
         return
@@ -427,36 +373,83 @@ def _ceilings_table(w: _Writer, run: RunComparison) -> None:
         w.text(f"Busiest endpoint (measured): {w.code(busiest)}.")
 
 
-def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = False) -> str:
+def _run_section(w: Document, run: RunComparison, tolerance: float, heading: bool = True) -> None:
+    """One run in full: events, the figures outside the tolerance, totals, limits, ceilings."""
+    m = run.measurement
+    if heading:
+        w.heading(f"Run {m.name}" + (f" ({m.profile})" if m.profile else ""), 2 if w.github else 1)
+    w.text(f"source: {w.code(m.source)}", f"knobs: {_knobs(m.knobs)}",
+           f"model scenario: {run.scenario.describe(with_rate_limit=False)}")
+    w.blank()
+    _event_table(w, run)
+    _drift_details(w, run, tolerance)
+    w.blank()
+    _totals_table(w, run)
+    _limits_table(w, run)
+    _ceilings_table(w, run)
+    _outside_table(w, run)
+    w.blank()
+    w.text(f"{m.name}: {len(run.drifted(tolerance))} of {len(run.figures())} figures outside {tolerance:g}%")
+
+
+def _largest(w: Document, report: DriftReport) -> None:
+    """Per run, its largest differences: what the per-run details would show first."""
+    w.text(f"Largest differences per run ({report.measure}; model → measured):")
+    for run in report.runs:
+        drifted = sorted(run.drifted(report.tolerance), key=lambda c: (-abs(c.difference), c.event or ""))
+        cells = [c for c in drifted if c.event is not None][:LARGEST]
+        parts = [f"{c.event} {SHORT.get(c.category, c.category)} {c.model} → {c.measured} ({c.difference:+d})"
+                 for c in cells]
+        w.text(f"{w.bullet}{run.measurement.name}: " + ("; ".join(parts) if parts else "none"))
+
+
+def render_text(report: DriftReport, fmt: str = "plain", summary_only: bool = False,
+                details: bool | None = None, width: int | None = None, command: str = "") -> str:
     """The plain (terminal) or github (PR comment) rendering; the verdict is the last line.
 
-    With several runs a summary table comes first; ``summary_only`` prints just that,
-    the fitted costs and the verdict.
+    With several runs a summary table comes first. ``details``: every run in full (default: for
+    one run, and in github, where each run is a collapsed section and the comment is cut to
+    GitHub's limit, :func:`tracer.document.fit_comment`); without, several runs get their largest
+    differences, one line each. ``summary_only``: the summary, the fitted costs and the verdict.
+    ``width``: plain tables narrow to it. ``command``: how to see what a comment leaves out.
     """
-    w = _Writer(fmt)
-    if fmt == "github":
+    if details is None:
+        details = len(report.runs) == 1 or fmt == "github"
+    if summary_only:
+        details = False
+    w = Document(fmt, width)
+    if w.github:
         w.heading("api-tracer drift: the published model against measured runs", 1)
     if len(report.runs) > 1 or summary_only:
-        w.heading("Summary", 2 if fmt == "github" else 1)
+        w.heading("Summary", 2 if w.github else 1)
         _summary_table(w, report)
-    for run in [] if summary_only else report.runs:
-        m = run.measurement
-        w.heading(f"Run {m.name}" + (f" ({m.profile})" if m.profile else ""), 2 if fmt == "github" else 1)
-        w.text(f"source: {w.code(m.source)}", f"knobs: {_knobs(m.knobs)}",
-               f"model scenario: {run.scenario.describe(with_rate_limit=False)}")
-        w.blank()
-        _event_table(w, run)
-        _drift_details(w, run, report.tolerance)
-        w.blank()
-        _totals_table(w, run)
-        _limits_table(w, run)
-        _ceilings_table(w, run)
-        _outside_table(w, run)
-        drifted = run.drifted(report.tolerance)
-        w.blank()
-        w.text(f"{m.name}: {len(drifted)} of {len(run.figures())} figures outside {report.tolerance:g}%")
+        if not details and not summary_only:
+            _largest(w, report)
+    verdict = w.strong(report.verdict.text)
+    if w.github and details and len(report.runs) > 1:
+        for fit in report.fits:
+            _fit_section(w, fit)
+        sections = []
+        for run in report.runs:
+            part = Document(fmt)
+            _run_section(part, run, report.tolerance, heading=False)
+            m = run.measurement
+            sections.append(Section(
+                f"Run {m.name}" + (f" ({m.profile})" if m.profile else "")
+                + f": {len(run.drifted(report.tolerance))} of {len(run.figures())} figures outside"
+                  f" {report.tolerance:g}%", str(part), m.name))
+        more = f"`{command} --run NAME` shows one run" if command else "`--run NAME` shows one run"
+        return fit_comment(str(w), sections, verdict, more=more)
+    for run in report.runs if details else []:
+        _run_section(w, run, report.tolerance)
     for fit in report.fits:
         _fit_section(w, fit)
+    if not details and not summary_only and len(report.runs) > 1:
+        w.blank()
+        w.text("Each run in full (events, the calls behind each difference, known causes, every ceiling):"
+               " --details, or --run NAME for one.")
+    if w.github:  # one run in full, cut to what a comment holds
+        return fit_comment(str(w), [], verdict)
     w.blank()
-    w.text(f"**{report.verdict.text}**" if fmt == "github" else report.verdict.text)
+    w.text(verdict)
     return str(w)

@@ -75,6 +75,16 @@ class _Server(ThreadingHTTPServer):
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (its process interrupted, a connection reset) or a request
+        cut short by stop() ends its thread quietly; anything else is reported as usual."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if self.stopping or isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._conn_lock:
             (self._connections.add if add else self._connections.discard)(conn)

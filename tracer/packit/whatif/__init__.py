@@ -9,7 +9,7 @@ The fixes are data (``fixes.yaml``): each sets worker knobs (tracer.packit.worke
 """
 
 from tracer.packit.whatif.fixes import Fix, fix_names, get_fixes, load_fixes, parse_fixes
-from tracer.packit.whatif.render import FORMATS, render_json, render_text, write_chart
+from tracer.packit.whatif.render import render_json, render_text, write_chart
 from tracer.packit.whatif.run import RANK_BY, Variant, WhatIf, loopback_runner, whatif
 
 __all__ = [

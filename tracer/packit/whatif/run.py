@@ -159,14 +159,17 @@ def whatif(
 def loopback_runner(save: str | Path | None = None) -> Runner:
     """Runs each variant against a fresh loopback GitHub; with ``save`` also records it as a run
     folder ``save/<label>`` (replayable, and ``api-tracer drift save/`` compares them)."""
-    from tracer.packit.loopback import generate_app_key
-    from tracer.packit.worker.loopback_run import run_on_loopback
-
-    # 1024 bits: PyJWT re-reads the PEM for every JWT it signs (5 ms, 40 ms at 2048 bits); the
-    # requests are the same whatever the key's size
-    key = generate_app_key(1024)
+    keys: list[str] = []
 
     def run(profile: Profile, knobs: Knobs, label: str) -> Trace:
+        from tracer.packit.loopback import generate_app_key
+        from tracer.packit.worker.loopback_run import run_on_loopback
+
+        # 1024 bits: PyJWT re-reads the PEM for every JWT it signs (5 ms, 40 ms at 2048 bits); the
+        # requests are the same whatever the key's size. Made once, at the first run.
+        if not keys:
+            keys.append(generate_app_key(1024))
+        key = keys[0]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The RSA key is 1024 bits long")
             warnings.simplefilter("ignore", DeprecationWarning)

@@ -15,20 +15,34 @@ Profiles (``profiles/*.yaml``) are data: named switches the worker code reads, a
 defaults. Bad profiles, knobs and payloads are one-line DataError/UsageError.
 """
 
-from tracer.packit.worker.events import PullRequestTarget, parse_event
-from tracer.packit.worker.pipeline import EVENTS, PROCESS_MESSAGE, Pipeline, PipelineError, Step, run_traced
-from tracer.packit.knobs import Knobs, chroot_names
-from tracer.packit.model.scenario import CONFIG_FILE_NAMES
-from tracer.packit.worker.profile import Profile, Switches, available_profiles, load_profile
-from tracer.packit.worker.scenario import (
-    ServiceSettings,
-    package_config_text,
-    pipeline_target,
-    resolve_knobs,
-    scenario_world,
-    service_settings,
-)
-from tracer.packit.worker.services import Credentials, ServiceConfig
+import importlib
+from typing import Any
+
+#: where each name lives; a name is imported when first used, so that reading a profile or
+#: resolving knobs does not import ogr and PyGithub (seconds): only the pipeline needs them
+_WHERE = {
+    "PullRequestTarget": "tracer.packit.worker.events", "parse_event": "tracer.packit.worker.events",
+    "EVENTS": "tracer.packit.worker.pipeline", "PROCESS_MESSAGE": "tracer.packit.worker.pipeline",
+    "Pipeline": "tracer.packit.worker.pipeline", "PipelineError": "tracer.packit.worker.pipeline",
+    "Step": "tracer.packit.worker.pipeline", "run_traced": "tracer.packit.worker.pipeline",
+    "Knobs": "tracer.packit.knobs", "chroot_names": "tracer.packit.knobs",
+    "CONFIG_FILE_NAMES": "tracer.packit.model.scenario",
+    "Profile": "tracer.packit.worker.profile", "Switches": "tracer.packit.worker.profile",
+    "available_profiles": "tracer.packit.worker.profile", "load_profile": "tracer.packit.worker.profile",
+    "ServiceSettings": "tracer.packit.worker.scenario", "package_config_text": "tracer.packit.worker.scenario",
+    "pipeline_target": "tracer.packit.worker.scenario", "resolve_knobs": "tracer.packit.worker.scenario",
+    "scenario_world": "tracer.packit.worker.scenario", "service_settings": "tracer.packit.worker.scenario",
+    "Credentials": "tracer.packit.worker.services", "ServiceConfig": "tracer.packit.worker.services",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Pipeline", "Knobs", "Profile", "Credentials", "Step", "EVENTS", "PROCESS_MESSAGE", "load_profile",

@@ -1,8 +1,9 @@
 """Argument types for the paths a command writes: checked before any work is done.
 
 A bad output path (empty, a file where a folder is expected, a folder where a file is, under
-a file, not writable) is an argparse error: one line and exit 2, before a replay or a
-recording has run.
+a file, in a folder that does not exist, not writable) is an argparse error: one line and exit 2,
+before a replay or a recording has run. A folder to write may be new (it is made with its
+parents); a file's folder must exist.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def output_file(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{path}: is a folder, not a file")
     if path.exists() and not os.access(path, os.W_OK):
         raise argparse.ArgumentTypeError(f"{path}: cannot write this file (permission denied)")
+    parent = path.absolute().parent
+    if not parent.exists():
+        _writable_parent(path)  # a file where a folder should be is said first
+        raise argparse.ArgumentTypeError(f"{path}: no such folder {path.parent}")
     _writable_parent(path)
     return path
 
