@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from tracer.cli.traces import TracedRun, render_runs, runs_json
     from tracer.errors import DataError
     from tracer.packit import runs
-    from tracer.recording import callrecords
     from tracer.recording.manifest import find_runs
 
     found = find_runs(args.runs)
@@ -46,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     results = [runs.replay(path) for path in progress(found, "replaying", unit="run")]
     if args.refresh:
         for result in results:
-            callrecords.save(result.run, result.trace, result.manifest)
+            runs.save_records(result)
     traced = []
     for result in results:
         name = result.manifest.name or result.run.name

@@ -175,8 +175,12 @@ def record_on_github(
 def _write_records(run: Path) -> None:
     """A new run's call records, from a replay of it before it replaces anything: what drift and
     stats read, and the proof that the run replays completely."""
-    result = replay(run)
-    callrecords.save(run, result.trace, result.manifest, entry=__name__)
+    save_records(replay(run))
+
+
+def save_records(result: ReplayResult) -> Path:
+    """Write a replayed run's call records (``calls.json``), keyed on this module's inputs."""
+    return callrecords.save(result.run, result.trace, result.manifest, entry=__name__)
 
 
 @functools.cache
@@ -226,5 +230,5 @@ def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayRes
     results = [replay(run) for run in runs]
     if refresh:
         for result in results:
-            callrecords.save(result.run, result.trace, result.manifest, entry=__name__)
+            save_records(result)
     return results
