@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -79,9 +80,9 @@ def rules_fingerprint(rules: Rules | None) -> str:
 
 
 def run_fingerprint(run: Path, manifest: Manifest) -> str:
-    """The manifest and every cassette of the run, byte for byte."""
+    """The manifest, every cassette and every file it lists of the run, byte for byte."""
     h = hashlib.sha256()
-    for name in (MANIFEST, *(e.file for e in manifest.cassettes)):
+    for name in (MANIFEST, *(e.file for e in manifest.cassettes), *manifest.files):
         try:
             data = (run / name).read_bytes()
         except OSError as exc:
@@ -90,16 +91,26 @@ def run_fingerprint(run: Path, manifest: Manifest) -> str:
     return h.hexdigest()
 
 
-def key_of(run: Path, manifest: Manifest, rules: Rules | None = None) -> dict[str, str]:
-    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules), "code": code_fingerprint(),
-            "libraries": library_versions()}
+@dataclass(frozen=True)
+class Replayed:
+    """What replays a run, when it is not api-tracer's reference worker in this process: the
+    fingerprint of the code and the library versions (another worker, in its own environment)."""
+
+    code: str
+    libraries: str
+
+
+def key_of(run: Path, manifest: Manifest, rules: Rules | None = None, by: Replayed | None = None) -> dict[str, str]:
+    """The key of a run's records (``by``: what replays it, default the reference worker here)."""
+    return {"run": run_fingerprint(run, manifest), "rules": rules_fingerprint(rules),
+            "code": by.code if by else code_fingerprint(), "libraries": by.libraries if by else library_versions()}
 
 
 _WHAT = {"run": "the cassettes or manifest", "rules": "the classification rules",
          "code": "api-tracer's worker or tracer code", "libraries": "the library versions"}
 
 
-def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None) -> Path:
+def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None, by: Replayed | None = None) -> Path:
     """Write ``RUN/calls.json`` for ``trace`` (a replay's), unless it holds exactly that already.
 
     Durations are left out (0): a replay's say nothing of GitHub's, and records stay the same
@@ -109,7 +120,7 @@ def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None
     del body["summary"]  # derived from the calls when read
     for call in body["calls"]:
         call["duration_ms"] = 0.0
-    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules), "trace": body}
+    data = {"format": FORMAT, "version": VERSION, "key": key_of(run, manifest, rules, by), "trace": body}
     # one value per line: a refresh that changes only the key changes only its lines
     text = json.dumps(data, indent=0, separators=(",", ":")) + "\n"
     path = run / RECORDS
@@ -134,23 +145,25 @@ def read(run: Path) -> tuple[Trace, dict[str, Any]] | None:
     return Trace.from_json(data.get("trace"), str(path)), stored
 
 
-def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None) -> list[str]:
+def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None,
+            by: Replayed | None = None) -> list[str]:
     """What changed since records with key ``stored`` were written (the key's parts, in order)."""
-    current = key_of(run, manifest, rules)
+    current = key_of(run, manifest, rules, by)
     return [part for part in current if stored.get(part) != current[part]]
 
 
-def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
+def load_current(run: Path, manifest: Manifest, rules: Rules | None = None,
+                 by: Replayed | None = None) -> tuple[Trace | None, str]:
     """The run's recorded trace if its records are current, else (None, why they cannot be used)."""
     found = read(run)
     if found is None:
         return None, f"no {RECORDS}"
     trace, stored = found
-    parts = changed(stored, run, manifest, rules)
+    parts = changed(stored, run, manifest, rules, by)
     if parts:
         what = " and ".join(_WHAT[p] for p in parts)
         if "libraries" in parts:
-            what += f" ({stored.get('libraries')} → {library_versions()})"
+            what += f" ({stored.get('libraries')} → {by.libraries if by else library_versions()})"
         return None, f"{what} changed since its {RECORDS} was written"
     return trace, ""
 
