@@ -13,7 +13,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "replay",
         help="re-execute recorded runs offline (network blocked) and print the traces",
-        description="Re-execute the reference worker's handlers against a run's cassettes with the "
+        description="Re-execute the worker's handlers (the reference worker's, or for a run of the real "
+        "packit-service its own tasks, in its interpreter) against a run's cassettes with the "
         "network blocked (PyGithub's throttle and ogr's retry back-offs skipped) and print the trace. "
         "A request missing from a cassette is an error naming the handler, the request, the closest "
         "recorded one and the command that re-records the run.",
@@ -23,6 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--refresh", action="store_true",
                         help="also write each run's call records (RUN/calls.json) from this replay:"
                              " what drift and stats read until the run, the rules or the code change")
+    parser.add_argument("--python", metavar="PATH",
+                        help="for runs of the real packit-service: its interpreter (default: "
+                             "$API_TRACER_PACKIT_PYTHON, else the one the run was recorded with)")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -32,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from tracer.packit import runs
 
-    results = runs.replay_all(args.runs, refresh=args.refresh)
+    results = runs.replay_all(args.runs, refresh=args.refresh, python=args.python)
     out = []
     for result in results:
         meta = {

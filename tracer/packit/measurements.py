@@ -26,6 +26,7 @@ from typing import Protocol
 
 from tracer.packit.drift.measurement import Measurement
 from tracer.errors import DataError
+from tracer.packit.realworker.records import is_real, replayed_by
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, find_runs
 
@@ -94,7 +95,8 @@ def run_measurement(run: Path, *, replay: bool = False, stale: dict[str, list[Pa
     """One run folder as a measurement: from its call records, or replayed (the reason added to
     ``stale`` when records could not be used)."""
     manifest = Manifest.load(run)
-    trace, why = (None, "") if replay else callrecords.load_current(run, manifest)
+    by = replayed_by(manifest) if is_real(manifest) else None
+    trace, why = (None, "") if replay else callrecords.load_current(run, manifest, by=by)
     if trace is None:
         from tracer.packit.runs import replay as replay_run
 

@@ -20,6 +20,7 @@ from tracer.capture import Trace
 from tracer.datafile import read_text
 from tracer.errors import DataError, TracerError
 from tracer.packit.model import config_calls
+from tracer.packit import realworker
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, check_run_file, find_runs
 from tracer.recording.runs import ReplayResult, record_run, replay_run
@@ -183,10 +184,13 @@ def _replay_key() -> str:
     ).decode()
 
 
-def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResult:
-    """Replay one recorded run offline through the reference worker (``manifest``: the run's, if
-    already read)."""
+def replay(run_dir: str | Path, manifest: Manifest | None = None, *, python: str | None = None) -> ReplayResult:
+    """Replay one recorded run offline (``manifest``: the run's, if already read): through the
+    reference worker, or a real run through the real packit-service in its own interpreter
+    (``python``, see :mod:`tracer.packit.realworker`)."""
     manifest = manifest or Manifest.load(run_dir)
+    if realworker.is_real(manifest):
+        return realworker.replay_real(run_dir, python=python)
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
         prof = run_profile(run_dir, manifest)
@@ -205,14 +209,15 @@ def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResul
                           record_again=f"re-record with: {record_command(manifest, run_dir)}")
 
 
-def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayResult]:
+def replay_all(paths: list[str | Path], refresh: bool = False, *, python: str | None = None) -> list[ReplayResult]:
     """Replay every run under ``paths`` (run folders or folders of runs); with ``refresh``, write
     each run's call records from its replay."""
     runs = find_runs(paths)
     if not runs:
         raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
-    results = [replay(run) for run in runs]
+    results = [replay(run, python=python) for run in runs]
     if refresh:
         for result in results:
-            callrecords.save(result.run, result.trace, result.manifest)
+            by = realworker.replayed_by(result.manifest) if realworker.is_real(result.manifest) else None
+            callrecords.save(result.run, result.trace, result.manifest, by=by)
     return results

@@ -12,13 +12,9 @@ one fresh process per run (packit-service reads its environment at import time).
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
-import platform
 import sys
 from collections.abc import Mapping
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +22,7 @@ from tracer.errors import DataError, UsageError
 from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.realworker.config import check_knobs
 from tracer.packit.realworker.pipeline import RecordPipeline, ReplayPipeline, Step
+from tracer.packit.realworker.records import INCOMING, environment, replayed_by
 from tracer.packit.realworker.source import PackitSource
 from tracer.packit.realworker.world import PackitWorld, ReplayWorld, ServiceUrls
 from tracer.packit.worker import Knobs, load_profile, resolve_knobs
@@ -33,41 +30,8 @@ from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest
 from tracer.recording.runs import record_run, replay_run
 
-#: the libraries a real run's calls depend on, in packit-service's environment
-LIBRARIES = ("packitos", "ogr", "PyGithub", "requests", "urllib3", "PyJWT", "celery", "kombu", "SQLAlchemy",
-             "copr", "specfile")
-INCOMING = "incoming.json"
 #: connections a replay may still open: the throwaway database and broker on loopback
 LOOPBACK = (r"127\.0\.0\.1", r"::1", r"localhost")
-_PACKAGE = Path(__file__).resolve().parents[2]
-
-
-def environment() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for dist in LIBRARIES:
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = "-"
-    return versions
-
-
-@cache
-def code_fingerprint() -> str:
-    """api-tracer's code a real run's replay goes through: capture, the replayer, this package."""
-    h = hashlib.sha256()
-    for part in ("capture", "recording/replayer.py", "packit/realworker"):
-        root = _PACKAGE / part
-        for path in sorted(root.rglob("*")) if root.is_dir() else [root]:
-            if path.is_file() and path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
-                h.update(str(path.relative_to(_PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def replayed_by(manifest: Manifest) -> callrecords.Replayed:
-    """What replays a real run (the key of its call records): this code, the recorded environment."""
-    env = manifest.worker.get("environment") or {}
-    return callrecords.Replayed(code_fingerprint(), " ".join(f"{k}={v}" for k, v in sorted(env.items())))
 
 
 def load_app(source: PackitSource) -> Any:
