@@ -27,6 +27,7 @@ COMMANDS = (
     "model",
     "drift",
     "whatif",
+    "compare",
     "record",
     "replay",
     "stats",

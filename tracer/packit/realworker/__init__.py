@@ -45,17 +45,20 @@ def record_real(
     trim: bool = True,
     force: bool = False,
     cassette_format: str = "yaml",
+    replay: bool = True,
 ) -> dict[str, Any]:
-    """Record the real packit-service at ``source`` (default: the installed one) into ``out``.
+    """Record the real packit-service at ``source`` (default: the installed one) into ``out``;
+    with ``replay`` (default) the run is replayed in a fresh process before it replaces anything,
+    which writes its call records (``calls.json``) and proves it replays.
 
-    Returns the child's answer: ``run``, ``label``, ``steps``, ``requests``, ``charged``,
-    ``server`` (per step, the loopback GitHub's own count) and ``seconds`` (per task).
+    Returns the child's answer: ``run``, ``label``, ``steps``, ``requests``, ``charged``, ``trace``
+    (JSON), ``server`` (per step, the loopback GitHub's own count) and ``seconds`` (per task).
     """
     request = {
         "out": str(Path(out).resolve()), "knobs": dict(knobs or {}), "source": str(source) if source else None,
         "profile": profile, "database": database, "services": str(services) if services else None,
         "world": str(world) if world else None, "name": name or Path(out).name, "description": description,
-        "trim": trim, "force": force, "cassette_format": cassette_format,
+        "trim": trim, "force": force, "cassette_format": cassette_format, "replay": replay,
     }
     return run_child("record", request, packit_python(python))
 

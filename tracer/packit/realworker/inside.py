@@ -123,6 +123,7 @@ def record(request: Mapping[str, Any]) -> dict[str, Any]:
         "run": str(request["out"]), "label": source.label, "steps": len(manifest.cassettes),
         "requests": trace.requests, "charged": trace.charged,
         "server": pipeline.server_counts,
+        "trace": trace.to_json(name=manifest.name),
         "seconds": pipeline.seconds,
     }
 

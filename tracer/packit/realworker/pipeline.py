@@ -199,7 +199,8 @@ class RecordPipeline(_Pipeline):
         self.world = world
         self.knobs = knobs
         self.target = pipeline_target(knobs.contributor or "collaborator", world_template)
-        #: per step, what the loopback GitHub itself counted: {step, requests, charged}
+        #: per step, what the loopback GitHub itself counted: {step, requests, charged (to the
+        #: installation or the token's user; the App's JWT-signed calls are charged to the App)}
         self.server_counts: list[dict[str, int]] = []
 
     def run(self, around: Callable[[Step], AbstractContextManager[Any]] | None = None) -> None:
@@ -247,8 +248,9 @@ class RecordPipeline(_Pipeline):
             before = len(hub.requests)
             self._apply(step, name, task_id, task_kwargs, around)
             seen = hub.requests[before:]
+            # charged to the installation's (or the token's user's) limit: the app's own JWT calls are not
             self.server_counts.append({"step": step.index, "requests": len(seen),
-                                       "charged": sum(1 for r in seen if r.charged)})
+                                       "charged": sum(1 for r in seen if r.charged and r.principal != "app")})
 
 
 class ReplayPipeline(_Pipeline):
