@@ -26,9 +26,9 @@ MAINTAINER_TEST = textwrap.dedent('''
 
     def test_pr_pipeline_github_api(packit_pipeline, github_api_budget, github_api_record):
         trace = packit_pipeline(chroots=3)
+        github_api_record.check(trace)  # per handler and endpoint: test_github_api.github-api.yml
         github_api_budget.check(trace, max_total=111)
         github_api_budget.check(trace, max_total=92, measure="charged")
-        github_api_record.check(trace)  # per handler, event, endpoint: test_github_api.github-api.yml
 ''')
 
 
@@ -58,13 +58,15 @@ def test_fixture_in_a_checkout(head_source, python, pytester):
     (checkout / "tests").mkdir()
     (checkout / "tests" / "test_github_api.py").write_text(MAINTAINER_TEST)
 
-    first = pytester.runpytest_subprocess("-p", "no:randomly", "--packit-python", python, "tests")
+    first = pytester.runpytest_subprocess("-p", "no:randomly", f"--packit-python={python}", "tests")
     first.assert_outcomes(passed=1)
     baseline = checkout / "tests" / "test_github_api.github-api.yml"
     assert baseline.is_file() and "charged: 92" in baseline.read_text()
 
     add_one_call(checkout)
-    second = pytester.runpytest_subprocess("-p", "no:randomly", "--packit-python", python, "tests")
+    second = pytester.runpytest_subprocess("-p", "no:randomly", f"--packit-python={python}", "tests")
     second.assert_outcomes(failed=1)
     text = second.stdout.str()
-    assert "CoprBuildHandler" in text and "GET /repos/{owner}/{repo}/pulls/{pull_number}" in text, text
+    assert f"rootdir: {checkout}" in text  # the checkout's own packit_service ran
+    diff = [line for line in text.splitlines() if "GET /repos/{owner}/{repo}/pulls/{pull_number}" in line]
+    assert diff and "CoprBuildHandler" in text, text
