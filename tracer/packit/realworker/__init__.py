@@ -23,6 +23,7 @@ from tracer.capture import Trace
 from tracer.errors import DataError
 from tracer.packit.realworker.launch import PYTHON_ENV, packit_python, replay_in_child, run_child
 from tracer.packit.realworker.records import INCOMING, WORKER, is_real, replayed_by
+from tracer.packit.realworker.source import PackitSource
 from tracer.recording.manifest import Manifest
 from tracer.recording.runs import ReplayResult
 
@@ -54,6 +55,12 @@ def record_real(
     Returns the child's answer: ``run``, ``label``, ``steps``, ``requests``, ``charged``, ``trace``
     (JSON), ``server`` (per step, the loopback GitHub's own count) and ``seconds`` (per task).
     """
+    from tracer.packit.realworker.config import check_knobs
+    from tracer.packit.worker import Knobs, load_profile
+
+    check_knobs(Knobs.from_mapping(dict(knobs or {})), load_profile(profile or "HEAD"))  # before any process starts
+    if source is not None:
+        source = PackitSource.find(source).root
     request = {
         "out": str(Path(out).resolve()), "knobs": dict(knobs or {}), "source": str(source) if source else None,
         "profile": profile, "database": database, "services": str(services) if services else None,
