@@ -53,7 +53,6 @@ FIXED_SERVICE_CONFIG: dict[str, Any] = {
     "dashboard_url": "https://dashboard.packit.dev",
     "server_name": "prod.packit.dev",
     "testing_farm_secret": "loopback-testing-farm",
-    "rate_limit_threshold": 200,
 }
 
 

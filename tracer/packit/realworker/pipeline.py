@@ -27,7 +27,9 @@ move on between events (:class:`~tracer.packit.loopback.copr.FakeCopr.set_state`
 from __future__ import annotations
 
 import gc
+import inspect
 import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -126,6 +128,17 @@ class _Pipeline:
     def _publish(self, kwargs: dict[str, Any]) -> None:
         self.app.send_task(MAIN_TASK, kwargs=kwargs)
 
+    def _accepted(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The kwargs this packit-service's process_message takes: its webhook API sends ``event``
+        alone at bc1f66bb (the parser reads the event's content), ``source`` and ``event_type``
+        too at b828c3d7."""
+        task = self.app.tasks.get(MAIN_TASK)
+        try:
+            names = set(inspect.signature(task.run).parameters) if task is not None else set(kwargs)
+        except (TypeError, ValueError):
+            return kwargs
+        return {k: v for k, v in kwargs.items() if k in names}
+
     def _drain(self) -> list[tuple[str, str, str, dict[str, Any]]]:
         """Every task message in the broker, oldest first per queue: (queue, name, id, kwargs)."""
         out = []
@@ -164,6 +177,7 @@ class _Pipeline:
             result = task.apply(args=args, kwargs=kwargs, task_id=task_id)
         self.seconds.append(time.perf_counter() - start)
         if result.state != "SUCCESS":
+            sys.stderr.write(f"{step.label}: {name} ended {result.state}\n{result.traceback or ''}\n")
             detail = " ".join(str(result.result).split())[:300]
             raise PipelineError(f"step {step.label}: {name} ended {result.state}: {type(result.result).__name__}: {detail}")
 
@@ -244,7 +258,7 @@ class RecordPipeline(_Pipeline):
 
     def _event(self, label: str, chroot: str | None, kwargs: dict[str, Any],
                around: Callable[[Step], AbstractContextManager[Any]] | None) -> None:
-        incoming = Incoming(label, chroot, kwargs)
+        incoming = Incoming(label, chroot, self._accepted(kwargs))
         self.incoming.append(incoming)
         hub = self.world.hub
         for step, name, task_id, task_kwargs in self._tasks_of(incoming):

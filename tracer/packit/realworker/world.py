@@ -4,6 +4,7 @@
 
     with PackitWorld(knobs) as world:            # knobs resolved against a profile
         world.env          # HOME, PACKIT_SERVICE_CONFIG, POSTGRESQL_*, REDIS_*: set before importing packit_service
+        world.process_env  # the same and the redirects, for another process (redirects_from_env())
         world.redirects    # origin -> loopback URL: GitHub, and the releases packit's aliases read
         world.hub, world.copr, world.testing_farm, world.database, world.broker
         world.releases     # origin -> FakeReleases (Bodhi, openSUSE)
@@ -41,7 +42,7 @@ from tracer.packit.loopback.releases import ORIGINS as RELEASE_ORIGINS
 from tracer.packit.loopback.releases import FakeReleases
 from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.loopback.testing_farm import FakeTestingFarm
-from tracer.packit.realworker.config import service_config
+from tracer.packit.realworker.config import FIXED_SERVICE_CONFIG, service_config
 from tracer.packit.realworker.servers import Database, ExternalDatabase, RedisBroker, ThrowawayPostgres
 from tracer.packit.worker import Knobs, scenario_world, service_settings
 
@@ -50,6 +51,25 @@ BOT_LOGIN = "packit-bot"
 #: the token a replay's config names (the cassettes answer: any token works)
 REPLAY_TOKEN = "replay-token"
 CONFIG_FILE = "packit-service.yaml"
+
+
+#: the environment variable that carries a world's redirects to another process (JSON: origin -> URL)
+REDIRECTS_ENV = "API_TRACER_REDIRECTS"
+
+
+@contextmanager
+def redirects_from_env() -> Iterator[dict[str, str]]:
+    """Enter the redirects a world passed in ``$API_TRACER_REDIRECTS`` (none: nothing), e.g. in a
+    Celery worker process started with :attr:`PackitWorld.process_env`::
+
+        with redirects_from_env():
+            worker.start()
+    """
+    redirects = json.loads(os.environ.get(REDIRECTS_ENV) or "{}")
+    with ExitStack() as stack:
+        for origin, url in redirects.items():
+            stack.enter_context(redirect_origin(origin, url))
+        yield redirects
 
 
 def private_dir(prefix: str = "api-tracer-ps-") -> Path:
@@ -105,6 +125,12 @@ class _Base:
         self.broker = stack.enter_context(RedisBroker())
         self.env.update(self.database.env)
         self.env.update(self.broker.env)
+
+    @property
+    def process_env(self) -> dict[str, str]:
+        """:attr:`env` plus the redirects, for another process of packit-service (e.g. a real Celery
+        worker) that enters them with :func:`redirects_from_env` at its start."""
+        return {**self.env, REDIRECTS_ENV: json.dumps(self.redirects)}
 
     @contextmanager
     def active(self) -> Iterator[Self]:
@@ -193,6 +219,7 @@ class PackitWorld(_Base):
         for key in ("token", "github_app_private_key"):
             if key in github:
                 github[key] = "(made for the run)"
+        config["testing_farm_secret"] = "(the loopback's)"
         return config
 
 
@@ -214,6 +241,7 @@ class ReplayWorld(_Base):
         try:
             self._start_backends(stack, self.database_url)
             config = json.loads(json.dumps(dict(self.recorded_config)))
+            config["testing_farm_secret"] = FIXED_SERVICE_CONFIG["testing_farm_secret"]
             github = config["authentication"]["github.com"]
             if "github_app_id" in github:
                 if not self.app_key:
