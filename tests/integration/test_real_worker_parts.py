@@ -109,3 +109,15 @@ def test_compare_shipped_runs(capsys):
     assert main(["compare", head, comment, "--tolerance", "12"]) == 0
     capsys.readouterr()
     assert main(["compare", head, comment, "--tolerance", "-1"]) == 2
+
+
+def test_redirects_reach_another_process_through_the_environment(monkeypatch):
+    """A world's redirects travel to another process (a real Celery worker) in its environment."""
+    from tracer.packit.realworker.world import REDIRECTS_ENV, redirects_from_env
+
+    with FakeReleases() as releases:
+        monkeypatch.setenv(REDIRECTS_ENV, json.dumps({"https://bodhi.fedoraproject.org": releases.url}))
+        with redirects_from_env() as redirects:
+            answer = requests.get("https://bodhi.fedoraproject.org/releases/", params={"state": "current"})
+        assert redirects == {"https://bodhi.fedoraproject.org": releases.url}
+        assert answer.json()["releases"] and releases.count("GET", "/releases") == 1
