@@ -22,7 +22,8 @@ from typing import Any
 
 from tabulate import tabulate
 
-from tracer.capture import CATEGORIES, Trace
+from tracer.capture import Trace
+from tracer.packit.categories import CATEGORIES
 from tracer.packit.drift.load import trace_load
 from tracer.packit.drift.measurement import Measurement
 from tracer.packit.model.ceilings import both_ceilings
