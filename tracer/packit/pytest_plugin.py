@@ -25,14 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tracer.capture import Trace
-from tracer.errors import TracerError
 from tracer.packit.loopback.server import FakeGitHub
 from tracer.packit.loopback.world import World
+
+if TYPE_CHECKING:  # the plugin imports no tracer, worker or CLI until a fixture runs
+    from tracer.capture import Trace
 
 
 @pytest.fixture
@@ -74,6 +75,8 @@ def _source(config: pytest.Config) -> str | None:
 @pytest.fixture
 def packit_pipeline(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Trace]:
     """``packit_pipeline(chroots=3, **knobs) -> Trace``: the real packit-service's PR pipeline."""
+    from tracer.capture import Trace
+    from tracer.errors import TracerError
     from tracer.packit.realworker import record_real
 
     config = request.config
