@@ -11,7 +11,7 @@ Public API::
 
 from tracer.capture.call import AUTH, NO_HANDLER, OTHER, Call
 from tracer.capture.classify import Classifier
-from tracer.capture.patches import GITHUB_API, NetworkBlockedError, block_network, no_throttle, redirect_api
+from tracer.capture.patches import GITHUB_API, NetworkBlockedError, block_network, no_throttle, redirect_api, redirect_origin
 from tracer.capture import httpx_patches  # registers the places httpx is seen at
 from tracer.capture.rules import Rules
 from tracer.capture.scope import Scope, current_scope, handler, no_scope
@@ -20,5 +20,5 @@ from tracer.capture.tracer import Tracer, auth_of
 
 __all__ = [
     "Tracer", "handler", "Trace", "Call", "Rules", "Classifier", "Scope", "current_scope", "no_scope",
-    "redirect_api", "block_network", "no_throttle", "NetworkBlockedError",
+    "redirect_api", "redirect_origin", "block_network", "no_throttle", "NetworkBlockedError",
 ]

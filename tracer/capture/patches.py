@@ -55,7 +55,6 @@ import urllib3.util.retry
 from tracer.capture.hosts import DEFAULT_PORTS
 
 GITHUB_API = "https://api.github.com"
-_GITHUB_API_443 = "https://api.github.com:443"
 #: the attribute that marks our wrappers and holds what they wrap
 _WRAPS = "__api_tracer_wraps__"
 
@@ -98,7 +97,7 @@ _lock = threading.RLock()
 _users = 0
 _listeners: list[Listener] = []
 _installed: list[tuple[Any, str, Any]] = []  # (owner, attribute, our wrapper)
-_redirects: list[str] = []  # stack; the last one wins
+_redirects: list[tuple[str, str]] = []  # (origin, base URL), a stack: the last one wins
 _sleepless = 0  # holders of skip_sleeps_everywhere()
 _responders: list[Responder] = []  # stack; the last one answers
 _answering_memo: dict[Any, Any] = {}  # what a replay looks up once (cleared when it ends)
@@ -113,11 +112,19 @@ _skip_sleeps: contextvars.ContextVar[bool] = contextvars.ContextVar(
 def _rewrite(url: str) -> str:
     if not _redirects:
         return url
-    target = _redirects[-1]
-    for prefix in (_GITHUB_API_443, GITHUB_API):
-        if url.startswith(prefix) and (len(url) == len(prefix) or url[len(prefix)] in "/?"):
-            return target + url[len(prefix) :]
+    for origin, target in reversed(_redirects):  # the last one entered for an origin wins
+        for prefix in _origin_prefixes(origin):
+            if url.startswith(prefix) and (len(url) == len(prefix) or url[len(prefix)] in "/?"):
+                return target + url[len(prefix) :]
     return url
+
+
+@functools.lru_cache(maxsize=64)
+def _origin_prefixes(origin: str) -> tuple[str, ...]:
+    """``https://host`` and ``https://host:443`` (a client may spell the default port)."""
+    scheme, _, host = origin.partition("://")
+    port = {"https": 443, "http": 80}.get(scheme)
+    return (origin, f"{origin}:{port}") if port and ":" not in host else (origin,)
 
 
 def _clean(url: str) -> str:
@@ -419,15 +426,31 @@ def redirect_api(base_url: str) -> Iterator[str]:
         with redirect_api("http://127.0.0.1:8080"), Tracer() as t:
             GithubService(token=token).get_project(namespace="o", repo="r").is_private()
     """
+    with redirect_origin(GITHUB_API, base_url) as base:
+        yield base
+
+
+@contextmanager
+def redirect_origin(origin: str, base_url: str) -> Iterator[str]:
+    """Send every request for ``origin`` (``scheme://host``, its default port spelt or not) to
+    ``base_url`` instead, at the transport (``HTTPAdapter.send``), process-wide while inside.
+
+    For a service whose address a client library holds as a constant (e.g. Bodhi's in
+    ``fedora-distro-aliases``); the tracer and a recorder's request filter see ``origin``::
+
+        with redirect_origin("https://bodhi.fedoraproject.org", loopback.url):
+            requests.get("https://bodhi.fedoraproject.org/releases/")   # answered by the loopback
+    """
     base = base_url.rstrip("/")
+    entry = (origin.rstrip("/"), base)
     _acquire()
     with _lock:
-        _redirects.append(base)
+        _redirects.append(entry)
     try:
         yield base
     finally:
         with _lock:
-            _redirects.remove(base)
+            _redirects.remove(entry)
         _release()
 
 

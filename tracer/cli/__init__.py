@@ -30,6 +30,7 @@ COMMANDS = (
     "model",
     "drift",
     "whatif",
+    "compare",
     "record",
     "replay",
     "stats",

@@ -15,7 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = sub.add_parser(
         "replay",
         help=HELP,
-        description="Re-execute the reference worker's handlers against a run's cassettes with the "
+        description="Re-execute the worker's handlers (the reference worker's, or for a run of the real "
+        "packit-service its own tasks, in its interpreter) against a run's cassettes with the "
         "network blocked (PyGithub's throttle and ogr's retry back-offs skipped) and print the trace: "
         "for several runs one row per run and a total (--details: each in full), for one run per "
         "handler, event and endpoint. A request missing from a cassette is an error naming the handler, "
@@ -27,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                         help="also write each run's call records (RUN/calls.json) from this replay:"
                              " what drift and stats read until the run, the rules or the code change")
     parser.add_argument("--details", action="store_true", help="each run in full (the default for one run)")
+    parser.add_argument("--python", metavar="PATH",
+                        help="for runs of the real packit-service: its interpreter (default: "
+                             "$API_TRACER_PACKIT_PYTHON, else the one the run was recorded with)")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     found = find_runs(args.runs)
     if not found:
         raise DataError(f"{', '.join(map(str, args.runs))}: no recorded runs (folders with a manifest.yaml)")
-    results = [runs.replay(path) for path in progress(found, "replaying", unit="run")]
+    results = [runs.replay(path, python=args.python) for path in progress(found, "replaying", unit="run")]
     if args.refresh:
         for result in results:
             runs.save_records(result)

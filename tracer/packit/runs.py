@@ -179,7 +179,12 @@ def _write_records(run: Path) -> None:
 
 
 def save_records(result: ReplayResult) -> Path:
-    """Write a replayed run's call records (``calls.json``), keyed on this module's inputs."""
+    """Write a replayed run's call records (``calls.json``), keyed on the inputs of the module
+    that replayed it (this one; a real run's: :func:`tracer.packit.realworker.save_records`)."""
+    from tracer.packit import realworker
+
+    if realworker.is_real(result.manifest):
+        return realworker.save_records(result.run, result.trace, result.manifest)
     return callrecords.save(result.run, result.trace, result.manifest, entry=__name__)
 
 
@@ -196,13 +201,17 @@ def _replay_key() -> str:
     ).decode()
 
 
-def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResult:
-    """Replay one recorded run offline through the reference worker (``manifest``: the run's, if
-    already read)."""
+def replay(run_dir: str | Path, manifest: Manifest | None = None, *, python: str | None = None) -> ReplayResult:
+    """Replay one recorded run offline (``manifest``: the run's, if already read): through the
+    reference worker, or a real run through the real packit-service in its own interpreter
+    (``python``, see :mod:`tracer.packit.realworker`)."""
+    from tracer.packit import realworker
     from tracer.packit.worker import Credentials, Pipeline
     from tracer.recording.runs import replay_run
 
     manifest = manifest or Manifest.load(run_dir)
+    if realworker.is_real(manifest):
+        return realworker.replay_real(run_dir, python=python)
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
         prof = run_profile(run_dir, manifest)
@@ -221,13 +230,13 @@ def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResul
                           record_again=f"re-record with: {record_command(manifest, run_dir)}")
 
 
-def replay_all(paths: list[str | Path], refresh: bool = False) -> list[ReplayResult]:
+def replay_all(paths: list[str | Path], refresh: bool = False, *, python: str | None = None) -> list[ReplayResult]:
     """Replay every run under ``paths`` (run folders or folders of runs); with ``refresh``, write
     each run's call records from its replay."""
     runs = find_runs(paths)
     if not runs:
         raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
-    results = [replay(run) for run in runs]
+    results = [replay(run, python=python) for run in runs]
     if refresh:
         for result in results:
             save_records(result)

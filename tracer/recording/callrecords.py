@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,16 +65,22 @@ def run_files(run: Path, manifest: Manifest) -> dict[str, str]:
     return found
 
 
-def key_of(run: Path, manifest: Manifest, rules: Rules | None = None, *, entry: str) -> dict[str, Any]:
+def key_of(run: Path, manifest: Manifest, rules: Rules | None = None, *, entry: str,
+           environment: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The key of ``run``'s records as replayed by module ``entry``: run, rules, entry, python,
-    libraries, code (see the module's docstring)."""
-    return {"run": run_files(run, manifest), "rules": rules_fingerprint(rules), **inputs.inputs_key(entry)}
+    libraries, code (see the module's docstring); ``environment``: the Python and library versions
+    of the interpreter that replays the run when it is another one (the real packit-service's)."""
+    return {"run": run_files(run, manifest), "rules": rules_fingerprint(rules),
+            **inputs.inputs_key(entry, environment)}
 
 
-def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None, *, entry: str) -> Path:
+def save(run: Path, trace: Trace, manifest: Manifest, rules: Rules | None = None, *, entry: str,
+         environment: Mapping[str, str] | None = None) -> Path:
     """Write ``RUN/calls.json`` for ``trace``, the replay module ``entry`` made (e.g.
-    ``"tracer.packit.runs"``), unless it holds exactly that already."""
-    return write(run / RECORDS, trace, key_of(run, manifest, rules, entry=entry), manifest.name or run.name)
+    ``"tracer.packit.runs"``; ``environment`` as for :func:`key_of`), unless it holds exactly
+    that already."""
+    key = key_of(run, manifest, rules, entry=entry, environment=environment)
+    return write(run / RECORDS, trace, key, manifest.name or run.name)
 
 
 def write(path: Path, trace: Trace, key: dict[str, Any], name: str) -> Path:
@@ -122,7 +129,8 @@ def read_file(path: Path) -> tuple[Trace, dict[str, Any]] | None:
     return Trace.from_json(data.get("trace"), str(path)), stored
 
 
-def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None) -> list[str]:
+def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules | None = None,
+            environment: Mapping[str, str] | None = None) -> list[str]:
     """What changed since records with key ``stored`` were written, in words ([] when nothing):
     ``["the run's files (profile.yaml)", "api-tracer's code (tracer/recording/runs.py)"]``."""
     if not stored:
@@ -134,18 +142,20 @@ def changed(stored: dict[str, Any], run: Path, manifest: Manifest, rules: Rules 
         out.append(f"the run's files ({inputs.few([n for n in sorted({*now, *old}) if old.get(n) != now.get(n)])})")
     if stored.get("rules") != rules_fingerprint(rules):
         out.append("the classification rules")
-    return out + inputs.changed_inputs(stored)
+    return out + inputs.changed_inputs(stored, environment)
 
 
-def load_current(run: Path, manifest: Manifest, rules: Rules | None = None) -> tuple[Trace | None, str]:
-    """The run's recorded trace if its records are current, else (None, why they cannot be used)."""
+def load_current(run: Path, manifest: Manifest, rules: Rules | None = None,
+                 environment: Mapping[str, str] | None = None) -> tuple[Trace | None, str]:
+    """The run's recorded trace if its records are current, else (None, why they cannot be used);
+    ``environment`` as for :func:`key_of`."""
     found = read(run)
     if found is None:
         return None, f"no {RECORDS}"
     trace, stored = found
     if not stored:
         return None, f"its {RECORDS} is of an earlier api-tracer's format"
-    parts = changed(stored, run, manifest, rules)
+    parts = changed(stored, run, manifest, rules, environment)
     if parts:
         return None, f"{' and '.join(parts)} changed since its {RECORDS} was written"
     return trace, ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -213,12 +214,20 @@ def python() -> str:
     return f"{sys.implementation.name} {sys.version.split()[0]}"
 
 
-def inputs_key(entry: str) -> dict[str, Any]:
-    """Everything code reached from module ``entry`` depends on: entry, python, libraries, code."""
+def inputs_key(entry: str, environment: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Everything code reached from module ``entry`` depends on: entry, python, libraries, code.
+
+    ``environment`` (``{"python": "3.11.7", "ogr": "0.61.1", ...}``): the interpreter and library
+    versions of another environment the code runs in (a worker's own), instead of this one's.
+    """
+    if environment is not None:
+        libraries_there = {name: version for name, version in sorted(environment.items()) if name != "python"}
+        return {"entry": entry, "python": environment.get("python", "?"), "libraries": libraries_there,
+                "code": code(entry)}
     return {"entry": entry, "python": python(), "libraries": libraries(entry), "code": code(entry)}
 
 
-def changed_inputs(stored: Any) -> list[str]:
+def changed_inputs(stored: Any, environment: Mapping[str, str] | None = None) -> list[str]:
     """What differs between a key made by :func:`inputs_key` and now, in words; [] when nothing.
 
     ``["the Python version (CPython 3.11.7 → CPython 3.12.1)", "api-tracer's code
@@ -229,7 +238,7 @@ def changed_inputs(stored: Any) -> list[str]:
     entry = stored["entry"]
     if module_file(entry) is None:
         return [f"api-tracer's code (module {entry} is gone)"]
-    now = inputs_key(entry)
+    now = inputs_key(entry, environment)
     out = []
     if stored.get("python") != now["python"]:
         out.append(f"the Python version ({stored.get('python')} → {now['python']})")

@@ -55,11 +55,16 @@ class Manifest:
     model: dict[str, Any] = field(default_factory=dict)
     #: the worker profile's own file, kept in the run folder when it was not a shipped one
     profile_file: str = ""
+    #: which worker recorded the run and what it needs to replay it (empty: the reference worker)
+    worker: dict[str, Any] = field(default_factory=dict)
+    #: more files of the run that its replay reads (plain names in the run folder)
+    files: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if not data["profile_file"]:
-            del data["profile_file"]
+        for key in ("profile_file", "worker", "files"):
+            if not data[key]:
+                del data[key]
         return {"format": FORMAT, "version": VERSION, **data}
 
     def save(self, run_dir: Path) -> Path:
@@ -91,6 +96,15 @@ class Manifest:
                 if value in seen:
                     raise DataError(f"{path}: cassettes[{i}].{key} {value!r} is listed twice (also cassettes[{seen[value]}])")
                 seen[value] = i
+        if not isinstance(fields.get("worker", {}), dict):
+            raise DataError(f"{path}: 'worker' must be a mapping")
+        names = fields.get("files", [])
+        if not isinstance(names, list):
+            raise DataError(f"{path}: 'files' must be a list of file names")
+        for i, name in enumerate(names):
+            check_run_file(name, f"{path}: files[{i}]")
+            if check_files and not (run / name).is_file():
+                raise DataError(f"{path}: files[{i}] names {name}, which does not exist")
         if check_files:
             for i, entry in enumerate(fields["cassettes"]):
                 if not (run / entry.file).is_file():

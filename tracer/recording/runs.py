@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api
+from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api, redirect_origin
 from tracer.errors import DataError, TracerError
 from tracer.recording import completeness
 from tracer.recording.completeness import CassettePlay, differences, summary
@@ -72,9 +72,10 @@ def record_run(
     api_url: str | None = None,
     trim: bool = True,
     force: bool = False,
-    files: dict[str, str] | None = None,
+    files: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
     finish: Callable[[Path], None] | None = None,
     cassette_format: str = "yaml",
+    origins: Mapping[str, str] | None = None,
 ) -> tuple[Manifest, Trace]:
     """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
 
@@ -84,10 +85,12 @@ def record_run(
     an existing run at ``out_dir`` is replaced only once the new one is complete
     (:mod:`tracer.recording.runfolder`). Anything at ``out_dir`` that is not a run (or
     an empty folder) is refused unless ``force``. ``files`` are more files of the run
-    (name: text), e.g. the worker profile it was recorded with. ``finish(folder)`` runs on the
+    (name: text), e.g. the worker profile it was recorded with, or a callable that gives them once
+    the pipeline ran (their names go into ``manifest.files``). ``finish(folder)`` runs on the
     complete folder before it replaces anything (e.g. writes its call records); if it fails,
     nothing is replaced. ``cassette_format`` is ``yaml`` (vcrpy's default) or ``json`` (vcrpy's
-    JSON serializer: parsed several times faster).
+    JSON serializer: parsed several times faster). ``origins`` maps more origins to the loopback
+    servers answering for them (each entered with ``redirect_origin``; cassettes name the origin).
     """
     out = Path(out_dir)
     check_target(out, force)
@@ -101,7 +104,7 @@ def record_run(
     partial.mkdir()
     if cassette_format not in CASSETTE_FORMATS:
         raise DataError(f"cassette format {cassette_format!r}: one of {', '.join(CASSETTE_FORMATS)}")
-    v = recording_vcr(api_url, trim, cassette_format)
+    v = recording_vcr(api_url, trim, cassette_format, origins)
     tracer = Tracer()
     entries: list[CassetteEntry] = []
 
@@ -125,13 +128,18 @@ def record_run(
         with ExitStack() as stack:
             if api_url:
                 stack.enter_context(redirect_api(api_url))
+            for origin, url in (origins or {}).items():
+                stack.enter_context(redirect_origin(origin, url))
             stack.enter_context(no_throttle())
             stack.enter_context(tracer)
             pipeline.run(around=around)
         manifest.cassettes = entries
         manifest.versions = library_versions()
-        for name, text in (files or {}).items():
+        extra = files() if callable(files) else (files or {})
+        for name, text in extra.items():
             write_text_atomic(partial / check_run_file(name, "a run's file"), text)
+        if callable(files):
+            manifest.files = sorted(extra)
         manifest.save(partial)
         if finish is not None:
             finish(partial)
@@ -181,7 +189,7 @@ def _play(step: Step, entry: CassetteEntry, answers: CassetteAnswers) -> Cassett
 
 
 def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | None = None, *,
-               record_again: str = "record the run again") -> ReplayResult:
+               record_again: str = "record the run again", allowed_hosts: Sequence[str] = ()) -> ReplayResult:
     """Re-execute ``pipeline`` against the cassettes of ``run_dir`` with the network blocked.
 
     The pipeline must be built from the manifest's profile and knobs; its steps must be
@@ -189,6 +197,8 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
     must be complete both ways (:mod:`tracer.recording.completeness`): a request with no
     recorded answer, or a recorded answer never asked for, raises :class:`IncompleteReplay`
     with a per-handler table and ``record_again`` (the command that records the run again).
+    ``allowed_hosts`` (regexes) may still be connected to (e.g. a loopback database or broker the
+    pipeline needs; HTTP is answered from the cassettes whatever the host).
     """
     run = Path(run_dir)
     manifest = manifest or Manifest.load(run)
@@ -236,7 +246,7 @@ def replay_run(run_dir: str | Path, pipeline: Pipeline, manifest: Manifest | Non
         # a request without an answer whose error the worker caught and went on is in answers.unanswered
         plays.append(_play(step, entry, answers))
 
-    with block_network(), no_throttle(), replayer.active(), tracer:
+    with block_network(allowed_hosts), no_throttle(), replayer.active(), tracer:
         pipeline.run(around=around)
     if differences(plays):
         raise IncompleteReplay(f"{run}: the replay differs from the recording: {summary(plays)}; {again}", plays)

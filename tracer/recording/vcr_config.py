@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,18 +51,19 @@ class AtomicPersister:
         write_text_atomic(Path(cassette_path), serialize(cassette_dict, serializer))
 
 
-def _as_github(base_url: str | None):
-    """A request filter that rewrites ``base_url`` (a loopback GitHub), or any active
-    :func:`tracer.capture.redirect_api` target, to api.github.com, and scrubs the request."""
-    loop = urlsplit(base_url) if base_url else None
+def _as_origins(served: Mapping[str, str]):
+    """A request filter that rewrites each served URL (a loopback) to the origin it stands for
+    (``{"http://127.0.0.1:PORT": "https://api.github.com"}``), or any active
+    :func:`tracer.capture.redirect_api` target to api.github.com, and scrubs the request."""
+    loops = [(urlsplit(url), origin.rstrip("/")) for url, origin in served.items()]
 
     def before_record_request(request: Request) -> Request:
-        if loop is not None:
-            parsed = urlsplit(request.uri)
+        parsed = urlsplit(request.uri)
+        for loop, origin in loops:
             if parsed.hostname == loop.hostname and parsed.port == loop.port:
                 rest = request.uri.split(f"{parsed.netloc}", 1)[1]
                 request = scrub_request(request)
-                request.uri = GITHUB_API + rest
+                request.uri = origin + rest
                 return request
         request = scrub_request(request)
         request.uri = redirected_from(request.uri)
@@ -80,24 +82,29 @@ def configure_for_github(v: vcr.VCR, *, trim: bool = False) -> vcr.VCR:
     behind :func:`tracer.capture.redirect_api` kept as ``https://api.github.com/…`` (so they
     replay on any port), secrets scrubbed from requests and responses, api-tracer's matchers
     (``?page=1`` as no query). A project's own ``vcr_config`` still overrides any of these."""
-    v.before_record_request = _as_github(None)
+    v.before_record_request = _as_origins({})
     v.before_record_response = _response_filter(trim)
     v.match_on = MATCH_ON
     v.decode_compressed_response = True
     return configure(v)
 
 
-def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str = "yaml") -> vcr.VCR:
-    """A VCR that records new cassettes; ``api_url`` is the server really answering.
+def recording_vcr(api_url: str | None = None, trim: bool = True, serializer: str = "yaml",
+                  origins: Mapping[str, str] | None = None) -> vcr.VCR:
+    """A VCR that records new cassettes; ``api_url`` is the server really answering GitHub's API.
 
     Responses are always scrubbed of secrets; ``trim`` also drops what no client reads;
-    ``serializer`` is vcrpy's ``yaml`` (default) or ``json``.
+    ``serializer`` is vcrpy's ``yaml`` (default) or ``json``; ``origins`` maps more origins to
+    the servers answering for them (``redirect_origin``): cassettes name the origins.
     """
+    served = {url: origin for origin, url in (origins or {}).items()}
+    if api_url:
+        served[api_url] = GITHUB_API
     after = _response_filter(trim)
     v = vcr.VCR(
         record_mode="once",
         match_on=MATCH_ON,
-        before_record_request=_as_github(api_url),
+        before_record_request=_as_origins(served),
         before_record_response=after,
         decode_compressed_response=True,
         serializer=serializer,

@@ -18,9 +18,10 @@ from __future__ import annotations
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
-from tracer.packit.loopback.api import GITHUB_API, FakeApi, Request
+from tracer.packit.loopback.api import GITHUB_API, FakeApi
+from tracer.packit.loopback.messages import Reply, Request
 from tracer.packit.loopback.world import World
 
 
@@ -68,7 +69,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], api: FakeApi) -> None:
+    def __init__(self, address: tuple[str, int], api: Any) -> None:
         self.api = api
         self.stopping = False
         self._connections: set[socket.socket] = set()
@@ -99,7 +100,66 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
-class FakeGitHub(FakeApi):
+class Served:
+    """Puts ``self.handle(Request) -> Reply`` on a socket: HTTP/1.1 with keep-alive on 127.0.0.1,
+    a background thread, a free port unless ``port`` is given; a context manager::
+
+        with SomeService() as service:      # a subclass that defines handle()
+            requests.get(service.url + "/path")
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def handle(self, request: Request) -> Reply:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` once started."""
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not running (call start() or use it as a context manager)")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"{type(self).__name__.lower()}:{self.port}", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping = True
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class FakeGitHub(FakeApi, Served):
     """A GitHub REST server of our own on 127.0.0.1 (see :class:`FakeApi` for the API state).
 
     Args:
@@ -123,60 +183,23 @@ class FakeGitHub(FakeApi):
         accept_any_token: str | None = None,
         check_runs_require_app: bool | None = None,
     ) -> None:
-        super().__init__(
+        FakeApi.__init__(
+            self,
             world,
             public_url=public_url or GITHUB_API,
             app_key=app_key,
             accept_any_token=accept_any_token,
             check_runs_require_app=check_runs_require_app,
         )
+        Served.__init__(self, host, port)
         self._self_url = public_url is None
-        self.host = host
-        self.port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT`` once started."""
-        if self._server is None:
-            raise RuntimeError("FakeGitHub is not running (call start() or use it as a context manager)")
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
 
     def start(self) -> FakeGitHub:
-        if self._server is not None:
-            return self
-        self._server = _Server((self.host, self.port), self)
-        self.port = self._server.server_address[1]
-        if self._self_url:
-            self.public_url = self.url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"fakehub:{self.port}", daemon=True
-        )
-        self._thread.start()
+        if self._server is None:
+            Served.start(self)
+            if self._self_url:
+                self.public_url = self.url
         return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.stopping = True
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = self.url if self.running else "stopped"
