@@ -77,7 +77,14 @@ class _Instruments:
                              LABELS["other_host_requests"], **kw)
         self.tasks = Counter(f"{PREFIX}_tasks", "tasks run, by handler, event and outcome", LABELS["tasks"], **kw)
         self.pipelines = Counter(f"{PREFIX}_pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"], **kw)
+        self.seen = Counter(f"{PREFIX}_tasks_seen", "tasks run in instrumented processes; counted=false: no "
+                            "instrumented app owns them (logged once with the reason)", LABELS["tasks_seen"], **kw)
         self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+        self.up = (
+            Gauge(f"{PREFIX}_up", "1 per process whose GitHub calls are counted, 0 where api-tracer is set up but "
+                  "cannot count (logged once with the reason)", LABELS["up"], multiprocess_mode="livesum", **kw)
+            if gauges else None
+        )
         self.remaining = (
             Gauge(f"{PREFIX}_github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
                   LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
@@ -120,7 +127,7 @@ class Metrics:
         self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
         self._token_buckets: set[str] = set()
         self._lock = threading.Lock()
-        self._pending: list[tuple[TaskRecord | None, list[Call]]] = []  # push mode: not yet delivered
+        self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # push mode: (record, calls, unowned tasks)
         self._push_lock = threading.Lock()
         self._pusher_pid: int | None = None
         self._event = threading.Event()
@@ -184,8 +191,10 @@ class Metrics:
         registry = self.registry
         if self.mode == "multiprocess":
             assert self.directory is not None
+            own = f"_{os.getpid()}.db"  # this process's values (api_tracer_up) are current
             for stale in self.directory.glob("*.db"):
-                stale.unlink(missing_ok=True)
+                if not stale.name.endswith(own):
+                    stale.unlink(missing_ok=True)
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry, path=str(self.directory))
         server, _thread = start_http_server(port, addr=addr or self.addr, registry=registry)
@@ -210,7 +219,7 @@ class Metrics:
         """Calls made outside any task (push mode: sent with the next task's push)."""
         if self.mode == "push":
             with self._lock:
-                self._pending.append((None, calls))
+                self._pending.append((None, calls, 0))
             return
         self._deliver(None, calls)
 
@@ -218,13 +227,27 @@ class Metrics:
         """A task ended: its calls, the task itself and (if it starts one) the pipeline."""
         self._deliver(record, record.labelled_calls())
 
-    def _deliver(self, record: TaskRecord | None, calls: list[Call]) -> None:
+    def task_seen(self, counted: bool = False) -> None:
+        """A task ran that no instrumented app owns (``counted=False``); counted tasks are
+        counted by :meth:`task_done`."""
+        if counted:
+            raise ValueError("a counted task is counted by task_done")
+        self._deliver(None, [], unowned=1)
+
+    def set_up(self, value: int) -> None:
+        """``api_tracer_up`` of this process: 1 counting, 0 set up but unable to count (not
+        pushed: an aggregating gateway adds gauges up)."""
+        if self._instruments is not None and self._instruments.up is not None:
+            with self._lock:
+                self._instruments.up.set(value)
+
+    def _deliver(self, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
         if self.mode != "push":
             with self._lock:
-                self._apply(self._instruments, record, calls)
+                self._apply(self._instruments, record, calls, unowned)
             return
         with self._lock:
-            self._pending.append((record, calls))
+            self._pending.append((record, calls, unowned))
         if self.background:
             self._wake()
         else:
@@ -241,8 +264,8 @@ class Metrics:
             if not batch:
                 return True
             instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
-            for rec, cs in batch:
-                self._apply(instruments, rec, cs)
+            for rec, cs, unowned in batch:
+                self._apply(instruments, rec, cs, unowned)
             try:
                 prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
             except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
@@ -277,7 +300,7 @@ class Metrics:
                 time.sleep(self.retry_after)
                 self._event.set()
 
-    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call]) -> None:
+    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
         """Add a batch: counts are summed per label set first (one write each), the rate-limit
         gauge is set once per bucket (its last value), durations are observed one by one."""
         assert ins is not None
@@ -310,7 +333,10 @@ class Metrics:
         if ins.remaining is not None:
             for labels, value in remaining.items():
                 ins.child(ins.remaining, labels).set(value)
+        if unowned:
+            ins.child(ins.seen, ("false",)).inc(unowned)
         if record is not None:
+            ins.child(ins.seen, ("true",)).inc()
             ins.child(ins.tasks, (record.handler, record.event_label, record.outcome)).inc()
             if record.starts_pipeline:
                 ins.child(ins.pipelines, (chroots,)).inc()
