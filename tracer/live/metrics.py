@@ -23,6 +23,7 @@ limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token mintin
 from __future__ import annotations
 
 import atexit
+from bisect import bisect_left
 import os
 import re
 import socket
@@ -58,6 +59,21 @@ MAX_PENDING = 10_000
 
 def _chroots(record: TaskRecord | None) -> str:
     return str(record.chroots) if record is not None and record.chroots is not None else ""
+
+
+def _observe_all(histogram: Any, amounts: list[float]) -> None:
+    """``histogram.observe(a)`` for each amount, with one write per bucket hit and one to the
+    sum (prometheus_client keeps a value per bucket, not cumulated, and the sum); a client
+    whose histogram children look otherwise is observed one by one."""
+    bounds, buckets, total = (getattr(histogram, name, None) for name in ("_upper_bounds", "_buckets", "_sum"))
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for amount in amounts:
+            histogram.observe(amount)
+        return
+    hits: Tally[int] = Tally(bisect_left(bounds, amount) for amount in amounts)  # the first bound >= amount
+    total.inc(sum(amounts))
+    for index, n in hits.items():
+        buckets[index].inc(n)
 
 
 class _Instruments:
@@ -302,13 +318,16 @@ class Metrics:
 
     def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
         """Add a batch: counts are summed per label set first (one write each), the rate-limit
-        gauge is set once per bucket (its last value), durations are observed one by one."""
+        gauge is set once per bucket (its last value), durations are binned per category first
+        (one write per bucket hit and one to the sum: multiprocess mode writes a file page
+        for each, and observing call by call was most of live mode's cost)."""
         assert ins is not None
         chroots = _chroots(record)
         requests: Tally[tuple[str, ...]] = Tally()
         logical: Tally[tuple[str, ...]] = Tally()
         other: Tally[tuple[str, str]] = Tally()
         remaining: dict[tuple[str, str], int] = {}
+        durations: dict[str, list[float]] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
         for call in calls:
             if not call.github:
@@ -322,7 +341,7 @@ class Metrics:
                       "true" if call.charged else "false", call.auth, chroots, *repo)] += 1
             if call.attempt == 1:
                 logical[(call.handler, event, call.category, chroots, *repo)] += 1
-            ins.child(ins.duration, (call.category,)).observe(call.duration_ms / 1000.0)
+            durations.setdefault(call.category, []).append(call.duration_ms / 1000.0)
             self._ratelimit(call, minted, remaining)
         for labels, n in requests.items():
             ins.child(ins.requests, labels).inc(n)
@@ -330,6 +349,8 @@ class Metrics:
             ins.child(ins.logical, labels).inc(n)
         for labels, n in other.items():
             ins.child(ins.other, labels).inc(n)
+        for category, seconds in durations.items():
+            _observe_all(ins.child(ins.duration, (category,)), seconds)
         if ins.remaining is not None:
             for labels, value in remaining.items():
                 ins.child(ins.remaining, labels).set(value)
