@@ -7,7 +7,10 @@ the app's holder, as a worker's start-up would:
   tasks declared through the proxy;
 - ``lazy-late``: the same, instrumented before the factory has run;
 - ``current``: ``celery.current_app``, instrumented before the app is made;
-- ``plain``: the ``Celery`` object.
+- ``plain``: the ``Celery`` object;
+- ``readme``: a lazy proxy named ``celery_app`` as packit-service's, instrumented by the
+  README's lines, run as written (they read ``POOL``, ``PUSHGATEWAY_ADDRESS``,
+  ``API_TRACER_METRICS_PORT`` and ``API_TRACER_TRACE_DIR``).
 
 Each task makes ``n`` GitHub calls (``FLEET_API_URL`` is the loopback GitHub); the worker
 counts with ``Metrics.multiprocess(port=FLEET_PORT)`` or pushes to ``FLEET_GATEWAY``, and writes
@@ -49,7 +52,13 @@ _REDIRECT = redirect_api(os.environ["FLEET_API_URL"]) if os.environ.get("FLEET_A
 if _REDIRECT is not None:
     _REDIRECT.__enter__()  # for the worker's life (kept: a dropped one closes)
 
-if HELD in ("lazy", "lazy-late"):
+if HELD == "readme":
+    from readme_lines import readme_lines
+
+    celery_app = Proxy(make_app)
+    celery_app.conf  # noqa: B018 - as packit-service's decorators resolve it before the lines
+    exec(compile(readme_lines(), "README.md", "exec"))  # noqa: S102 - the README's lines, as written
+elif HELD in ("lazy", "lazy-late"):
     celery_app = Proxy(make_app)
     holder = celery_app
     if HELD == "lazy":
@@ -60,8 +69,8 @@ else:
     celery_app = make_app()
     holder = celery_app
 
-INSTRUMENTATION = instrument_celery(holder, labels="packit-service", metrics=_metrics(),
-                                    trace_dir=os.environ.get("FLEET_TRACE_DIR"))
+if HELD != "readme":
+    instrument_celery(holder, labels="packit-service", metrics=_metrics(), trace_dir=os.environ.get("FLEET_TRACE_DIR"))
 
 if HELD == "current":
     celery_app = make_app()  # made after the call; Celery makes it the current app

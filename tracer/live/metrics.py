@@ -23,6 +23,7 @@ limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token mintin
 from __future__ import annotations
 
 import atexit
+import logging
 from bisect import bisect_left
 import os
 import re
@@ -48,6 +49,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNLISTED = "(unlisted)"
+log = logging.getLogger("tracer.live")
 _REPO = re.compile(r"^/(?:api/v3/)?repos/([^/]+)/([^/?]+)")
 _MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
 _KNOWN_TOKENS = 1024
@@ -76,36 +78,132 @@ def _observe_all(histogram: Any, amounts: list[float]) -> None:
         buckets[index].inc(n)
 
 
+class _Plain:
+    """One value of a push batch, in plain Python."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.value += amount
+
+    def set(self, value: float) -> None:
+        self.value = value
+
+
+class _PlainHistogram:
+    """A histogram child of a push batch, shaped as prometheus_client's (see :func:`_observe_all`)."""
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self._upper_bounds = [*bounds, float("inf")]
+        self._buckets = [_Plain() for _ in self._upper_bounds]
+        self._sum = _Plain()
+
+    def observe(self, amount: float) -> None:
+        _observe_all(self, [amount])
+
+
+class _PlainFamily:
+    """A metric of a push batch: children by label values, rendered by :class:`_PushBatch`.
+
+    A push carries one batch's increments, so its values are plain Python: prometheus_client's
+    own would be its multiprocess files' when ``PROMETHEUS_MULTIPROC_DIR`` is set (a process
+    that pushes may well have it), which keep their totals across batches (and need the folder)."""
+
+    def __init__(self, kind: str, name: str, documentation: str, labelnames: tuple[str, ...],
+                 buckets: tuple[float, ...] = ()) -> None:
+        self.kind, self.name, self.documentation, self.labelnames = kind, name, documentation, labelnames
+        self.buckets = buckets
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def labels(self, *values: str) -> Any:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children[values] = _PlainHistogram(self.buckets) if self.kind == "histogram" else _Plain()
+        return child
+
+    def family(self) -> Any:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+        labels = list(self.labelnames)
+        if self.kind == "histogram":
+            out = HistogramMetricFamily(self.name, self.documentation, labels=labels)
+            for values, child in self.children.items():
+                running, buckets = 0.0, []
+                for bound, bucket in zip(child._upper_bounds, child._buckets):
+                    running += bucket.value
+                    buckets.append((prometheus_client.utils.floatToGoString(bound), running))
+                out.add_metric(list(values), buckets, child._sum.value)
+            return out
+        out = CounterMetricFamily(self.name, self.documentation, labels=labels)
+        for values, child in self.children.items():
+            out.add_metric(list(values), child.value)
+        return out
+
+
+class _PushBatch:
+    """A collector of one push batch's families (what ``push_to_gateway`` renders)."""
+
+    def __init__(self, families: list[_PlainFamily]) -> None:
+        self.families = families
+
+    def collect(self) -> Any:
+        return [f.family() for f in self.families if f.children]
+
+
+def _metric(registry: CollectorRegistry | None, kind: str, name: str, documentation: str,
+            labelnames: tuple[str, ...], **extra: Any) -> Any:
+    """A prometheus_client metric in ``registry``, or with no registry a push batch's family."""
+    if registry is None:
+        return _PlainFamily(kind, name, documentation, labelnames, extra.get("buckets", ()))
+    cls = {"counter": Counter, "histogram": Histogram, "gauge": Gauge}[kind]
+    return cls(name, documentation, labelnames, registry=registry, **extra)
+
+
 class _Instruments:
-    """The metric objects of one registry, and how a batch of calls adds to them."""
+    """The metrics of one registry (or, with ``registry=None``, of one push batch), and how a
+    batch of calls adds to them."""
 
     def __init__(self, registry: CollectorRegistry | None, per_repository: bool, gauges: bool) -> None:
         self.registry = registry
-        kw: dict[str, Any] = {"registry": registry} if registry is not None else {}
         repo = ("repository",) if per_repository else ()
-        self.requests = Counter(f"{PREFIX}_github_requests", "GitHub API requests (each attempt) by handler, event and category",
-                                LABELS["github_requests"] + repo, **kw)
-        self.logical = Counter(f"{PREFIX}_github_logical_calls", "GitHub API logical calls (retries are attempts of one)",
-                               LABELS["github_logical_calls"] + repo, **kw)
-        self.duration = Histogram(f"{PREFIX}_github_request_duration_seconds", "GitHub API request duration by category",
-                                  LABELS["github_request_duration_seconds"], buckets=DURATION_BUCKETS, **kw)
-        self.other = Counter(f"{PREFIX}_other_host_requests", "requests to hosts that are not GitHub's API (never charged)",
-                             LABELS["other_host_requests"], **kw)
-        self.tasks = Counter(f"{PREFIX}_tasks", "tasks run, by handler, event and outcome", LABELS["tasks"], **kw)
-        self.pipelines = Counter(f"{PREFIX}_pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"], **kw)
-        self.seen = Counter(f"{PREFIX}_tasks_seen", "tasks run in instrumented processes; counted=false: no "
-                            "instrumented app owns them (logged once with the reason)", LABELS["tasks_seen"], **kw)
+
+        def make(kind: str, name: str, documentation: str, labelnames: tuple[str, ...], **extra: Any) -> Any:
+            return _metric(registry, kind, f"{PREFIX}_{name}", documentation, labelnames, **extra)
+
+        self.requests = make("counter", "github_requests", "GitHub API requests (each attempt) by handler, event and category",
+                             LABELS["github_requests"] + repo)
+        self.logical = make("counter", "github_logical_calls", "GitHub API logical calls (retries are attempts of one)",
+                            LABELS["github_logical_calls"] + repo)
+        self.duration = make("histogram", "github_request_duration_seconds", "GitHub API request duration by category",
+                             LABELS["github_request_duration_seconds"], buckets=DURATION_BUCKETS)
+        self.other = make("counter", "other_host_requests", "requests to hosts that are not GitHub's API (never charged)",
+                          LABELS["other_host_requests"])
+        self.tasks = make("counter", "tasks", "tasks run, by handler, event and outcome", LABELS["tasks"])
+        self.pipelines = make("counter", "pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"])
+        self.seen = make("counter", "tasks_seen", "tasks run in instrumented processes; counted=false: no "
+                         "instrumented app owns them (logged once with the reason)", LABELS["tasks_seen"])
         self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
+        # gauges: never in a push batch (an aggregating gateway adds gauges up)
         self.up = (
-            Gauge(f"{PREFIX}_up", "1 per process whose GitHub calls are counted, 0 where api-tracer is set up but "
-                  "cannot count (logged once with the reason)", LABELS["up"], multiprocess_mode="livesum", **kw)
-            if gauges else None
+            make("gauge", "up", "1 per process whose GitHub calls are counted, 0 where api-tracer is set up but "
+                 "cannot count (logged once with the reason)", LABELS["up"], multiprocess_mode="livesum")
+            if gauges and registry is not None else None
         )
         self.remaining = (
-            Gauge(f"{PREFIX}_github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
-                  LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
-            if gauges else None
+            make("gauge", "github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
+                 LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent")
+            if gauges and registry is not None else None
         )
+
+    def batch_registry(self) -> CollectorRegistry:
+        """A registry holding this push batch (made with ``registry=None``)."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_PushBatch([self.requests, self.logical, self.duration, self.other, self.tasks,
+                                      self.pipelines, self.seen]))
+        return registry
 
     def child(self, metric: Any, labels: tuple[str, ...]) -> Any:
         """``metric.labels(*labels)``, looked up once (label sets are bounded)."""
@@ -279,11 +377,12 @@ class Metrics:
                 batch, self._pending = self._pending, []
             if not batch:
                 return True
-            instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
+            instruments = _Instruments(None, self.per_repository, gauges=False)
             for rec, cs, unowned in batch:
                 self._apply(instruments, rec, cs, unowned)
             try:
-                prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
+                prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.batch_registry(),
+                                                  timeout=10)
             except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
                 with self._lock:
                     self.push_failures += 1
@@ -312,7 +411,12 @@ class Metrics:
             self._event.wait()
             time.sleep(self.interval)  # let the tasks that end meanwhile join this push
             self._event.clear()
-            if not self.flush():
+            try:
+                pushed = self.flush()
+            except Exception:  # noqa: BLE001 - the pusher never dies: said, and tried again
+                log.exception("api-tracer: could not push the metrics")
+                pushed = False
+            if not pushed:
                 time.sleep(self.retry_after)
                 self._event.set()
 
