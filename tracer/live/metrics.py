@@ -30,7 +30,7 @@ import re
 import socket
 import threading
 import time
-from collections import Counter as Tally, OrderedDict
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,10 @@ def _observe_all(histogram: Any, amounts: list[float]) -> None:
         for amount in amounts:
             histogram.observe(amount)
         return
-    hits: Tally[int] = Tally(bisect_left(bounds, amount) for amount in amounts)  # the first bound >= amount
+    hits: dict[int, int] = {}
+    for amount in amounts:
+        index = bisect_left(bounds, amount)  # the first bound >= amount
+        hits[index] = hits.get(index, 0) + 1
     total.inc(sum(amounts))
     for index, n in hits.items():
         buckets[index].inc(n)
@@ -427,24 +430,28 @@ class Metrics:
         for each, and observing call by call was most of live mode's cost)."""
         assert ins is not None
         chroots = _chroots(record)
-        requests: Tally[tuple[str, ...]] = Tally()
-        logical: Tally[tuple[str, ...]] = Tally()
-        other: Tally[tuple[str, str]] = Tally()
+        # plain dicts: a Counter's construction costs more than a task's ten additions
+        requests: dict[tuple[str, ...], int] = {}
+        logical: dict[tuple[str, ...], int] = {}
+        other: dict[tuple[str, str], int] = {}
         remaining: dict[tuple[str, str], int] = {}
         durations: dict[str, list[float]] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
         for call in calls:
             if not call.github:
                 name = self.hosts.label(call.host)
-                other[(name if name != call.host else "other", call.handler)] += 1  # named hosts only
+                key = (name if name != call.host else "other", call.handler)  # named hosts only
+                other[key] = other.get(key, 0) + 1
                 continue
             event = call.event or NO_EVENT
             route = call.route if call.route in self.routes else UNLISTED
             repo = (self._repository(call.url),) if self.per_repository else ()
-            requests[(call.handler, event, call.category, call.method, route,
-                      "true" if call.charged else "false", call.auth, chroots, *repo)] += 1
+            key = (call.handler, event, call.category, call.method, route,
+                   "true" if call.charged else "false", call.auth, chroots, *repo)
+            requests[key] = requests.get(key, 0) + 1
             if call.attempt == 1:
-                logical[(call.handler, event, call.category, chroots, *repo)] += 1
+                key = (call.handler, event, call.category, chroots, *repo)
+                logical[key] = logical.get(key, 0) + 1
             durations.setdefault(call.category, []).append(call.duration_ms / 1000.0)
             self._ratelimit(call, minted, remaining)
         for labels, n in requests.items():
