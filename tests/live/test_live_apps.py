@@ -239,3 +239,23 @@ def test_a_real_worker_counts_the_app_however_it_is_held(held: str, pool: str, t
     # (a gauge is not pushed: an aggregating gateway would add every push's up)
     assert metrics.get("api_tracer_up") == (None if pushed else 3 if pool == "prefork" else 1), metrics
     assert "does not count" not in log and "counts nothing" not in log, log
+
+
+def test_two_instrumented_apps_count_each_call_once(hub: Any, tmp_path: Path) -> None:
+    """Each instrumented app has its tracer; a task's record takes its own app's tracer's calls
+    only, and is no other tracer's outside."""
+    first, second = _app("first"), _app("second")
+    registries = {"first": CollectorRegistry(), "second": CollectorRegistry()}
+    instrument_celery(first, metrics=Metrics(registries["first"]), trace_dir=tmp_path / "first")
+    instrument_celery(second, metrics=Metrics(registries["second"]), trace_dir=tmp_path / "second")
+    try:
+        _task(first, {}).apply(kwargs={"event": END, "n": 2})
+        _task(second, {})(event=END, n=3)  # called directly
+    finally:
+        uninstrument_celery(first)
+        uninstrument_celery(second)
+    for name, n in (("first", 2), ("second", 3)):
+        traces = [json.loads(p.read_text()) for p in (tmp_path / name).glob("*.trace.json")]
+        assert [len(t["calls"]) for t in traces] == [n]
+        assert _value(registries[name], "api_tracer_github_requests_total") == n
+    assert len(hub.requests) == 5

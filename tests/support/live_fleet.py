@@ -79,7 +79,9 @@ def _metrics() -> Any:
 _REDIRECT = redirect_api(os.environ["FLEET_API_URL"]) if os.environ.get("FLEET_API_URL") else None
 if _REDIRECT is not None:
     _REDIRECT.__enter__()  # for the worker's whole life (the reference keeps it open)
-INSTRUMENTATION = instrument_celery(app, labels=LABELS, metrics=_metrics(), trace_dir=os.environ.get("FLEET_TRACE_DIR"))
+# a worker's start-up only: the driver (the test process) imports this module for its payloads
+INSTRUMENTATION = (instrument_celery(app, labels=LABELS, metrics=_metrics(), trace_dir=os.environ.get("FLEET_TRACE_DIR"))
+                   if _REDIRECT is not None else None)
 
 
 # -- the "database": one pipeline's state in Redis ----------------------------------------------

@@ -188,7 +188,7 @@ class Instrumentation:
             if inherited is not None:
                 inherited.close()  # the parent's listener, in this process's copy of the patches
             stack = ExitStack()
-            stack.enter_context(LiveTracer(self._outside, self.rules, hosts=self.hosts))
+            stack.enter_context(LiveTracer(self._outside, self.rules, hosts=self.hosts, owner=id(self)))
             self._stack, self._pid = stack, os.getpid()
             self._open.clear()  # a fork copies the parent's open tasks: not this process's
             self._direct.clear()
@@ -217,6 +217,8 @@ class Instrumentation:
             if record is not None:
                 record.calls.extend(calls)
                 return
+            if _signals.claimed(task):
+                return  # a directly called task of another instrumented app: its calls are that one's
         if self.metrics is not None:
             self.metrics.add_calls(calls)
 
@@ -242,7 +244,7 @@ class Instrumentation:
     def _record(self, task_id: str, task_name: str, kwargs: Any, retries: int = 0) -> TaskRecord:
         name = self.labels.handler(task_name)
         return TaskRecord(task_id, task_name, name, self.labels.event(name, kwargs), self.labels.chroots(kwargs),
-                          pipeline=self.labels.pipeline(kwargs), pid=os.getpid(), retries=retries)
+                          pipeline=self.labels.pipeline(kwargs), pid=os.getpid(), retries=retries, owner=id(self))
 
     def unowned(self, task: Any, task_id: str) -> None:
         """A task ran in this process that this instrumentation does not own: said once, counted."""
@@ -388,6 +390,11 @@ class _Signals:
                 return inst
         return None
 
+    def claimed(self, task: Any) -> bool:
+        """Whether an instrumented app owns ``task`` (asked without resolving a lazy proxy)."""
+        app = getattr(task, "app", None)
+        return any(app is inst.ref.resolve(force=False) for inst in self.instrumentations)
+
     def holder(self, task_id: str, retries: int) -> Instrumentation | None:
         for inst in self.instrumentations:
             if (task_id, retries) in inst._open:
@@ -466,14 +473,16 @@ class _Signals:
 
     def on_publish(self, sender: Any = None, body: Any = None, **_: Any) -> None:
         record = current_record()
-        if record is None:
+        task = get_current_task() if record is None else None  # a directly called task sends it?
+        if record is None and task is None:
             return
         for inst in self.instrumentations:
-            if inst.holds(record):
-                try:
-                    inst.published(record, _kwargs_of(body) or {})
-                except Exception:  # noqa: BLE001
-                    log.exception("api-tracer: could not read a published task")
+            try:
+                mine = inst._direct_record(task) if task is not None else record if inst.holds(record) else None
+                if mine is not None:
+                    inst.published(mine, _kwargs_of(body) or {})
+            except Exception:  # noqa: BLE001
+                log.exception("api-tracer: could not read a published task")
 
     def add(self, inst: Instrumentation) -> None:
         if not self._receivers:
