@@ -35,6 +35,8 @@ from tracer.packit.loopback import FakeGitHub, World
 from tracer.packit.worker.loopback_run import run_on_loopback
 
 GH = "https://api.github.com"
+#: every bucket of the duration histogram a 30 ms call falls in (0.05 and up, +Inf)
+DURATION_BUCKETS_WITH_INF = [b for b in (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0) if b >= 0.03] + [1]
 
 
 # -- label tables ------------------------------------------------------------------------------
@@ -372,3 +374,41 @@ def test_other_hosts_are_counted_apart_under_their_names() -> None:
     other = {tuple(v for _, v in k): n for k, n in _samples(registry, "api_tracer_other_host_requests_total").items()}
     assert other == {("TestingFarmHandler", "Testing Farm"): 2, ("TestingFarmHandler", "other"): 1}
     assert not _samples(registry, "api_tracer_github_requests_total")  # never a GitHub call, never charged
+
+
+PUSH_WITH_MULTIPROC_ENV = textwrap.dedent("""
+    import sys
+    from tracer.live import Metrics, TaskRecord
+    from tracer.capture import Call
+    metrics = Metrics.push(sys.argv[1], job="w", background=False)
+    for i in range(3):  # three batches, one push each
+        record = TaskRecord(f"t{i}", "task.x", "CoprBuildHandler", event="RPM build finished", chroots=1)
+        record.calls = [Call(seq=1, method="GET", url="https://api.github.com/repos/o/r", route="/repos/{owner}/{repo}",
+                             category="set_status", charged=True, status=200, handler="CoprBuildHandler",
+                             duration_ms=30.0)] * 2
+        metrics.task_done(record)
+    print(metrics.pushes, metrics.push_failures)
+""")
+
+
+@pytest.mark.parametrize("folder", ["missing", "there"])
+def test_push_carries_increments_whatever_prometheus_multiproc_dir_says(folder: str, tmp_path: Path) -> None:
+    """A pushing worker whose environment names a multiprocess folder (set pod-wide, say): each
+    push carries that batch's increments, never the folder's running totals, and needs no folder."""
+    import os
+
+    where = tmp_path / "mp"
+    if folder == "there":
+        where.mkdir()
+    with AggregatingGateway() as gateway:
+        out = subprocess.run([sys.executable, "-c", PUSH_WITH_MULTIPROC_ENV, gateway.url], capture_output=True,
+                             text=True, timeout=60, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(where)})
+        assert out.returncode == 0 and out.stdout.split() == ["3", "0"], out.stderr
+        totals = Counter()
+        for (name, _labels), value in gateway.samples.items():
+            totals[name] += value
+    assert totals["api_tracer_github_requests_total"] == 6
+    assert totals["api_tracer_tasks_total"] == 3
+    assert totals["api_tracer_github_request_duration_seconds_count"] == 6
+    assert totals["api_tracer_github_request_duration_seconds_bucket"] == 6 * len(DURATION_BUCKETS_WITH_INF)
+    assert round(totals["api_tracer_github_request_duration_seconds_sum"], 6) == 0.18

@@ -101,10 +101,14 @@ def fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             scraped: {"FLEET_METRICS": f"multiprocess:{endpoint}", "PROMETHEUS_MULTIPROC_DIR": str(tmp / "mp")},
             pushing: {"FLEET_METRICS": f"push:{gateway.url}", "FLEET_JOB": pushing},
         }
-        prefork = CeleryWorker("long", tmp / "long", {**common, **ways["long"], "FLEET_TRACE_DIR": str(tmp / "traces-long")},
+        for name in ("long", "short"):
+            (tmp / f"waits-{name}").mkdir()
+        prefork = CeleryWorker("long", tmp / "long", {**common, **ways["long"], "FLEET_TRACE_DIR": str(tmp / "traces-long"),
+                                                      "FLEET_WAITS_DIR": str(tmp / "waits-long")},
                                pool="prefork", concurrency=2)
         prefork.args += ["-Q", "long-running"]
-        gevent = CeleryWorker("short", tmp / "short", {**common, **ways["short"], "FLEET_TRACE_DIR": str(tmp / "traces-short")},
+        gevent = CeleryWorker("short", tmp / "short", {**common, **ways["short"], "FLEET_TRACE_DIR": str(tmp / "traces-short"),
+                                                       "FLEET_WAITS_DIR": str(tmp / "waits-short")},
                               pool="gevent", concurrency=16)
         gevent.args += ["-Q", "short-running"]
         targets = {scraped: f"127.0.0.1:{endpoint}", "gateway": f"127.0.0.1:{gateway.port}"}
@@ -127,16 +131,53 @@ def fleet(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 t.join(timeout=150)
             wall = time.time() - start
             if errors or len(ran) != len(pipelines):
-                pytest.fail(f"the fleet failed: {errors[:3]}\nlong worker:\n{prefork.log_tail()}\n"
-                            f"short worker:\n{gevent.log_tail()}", pytrace=False)
+                pytest.fail(f"the fleet failed: {errors[:3]}\n{_waits(tmp, prometheus)}\nlong worker:\n"
+                            f"{prefork.log_tail()}\nshort worker:\n{gevent.log_tail()}", pytrace=False)
             tasks = sum(len(ids) for ids in ran.values())
-            _settled(lambda: _tasks_exported(gateway, endpoint), tasks)
-            settled_at = time.time()
-            prometheus.scraped_after(settled_at, [scraped, "gateway"])
+            try:
+                ended = time.time()
+                _settled(lambda: _tasks_exported(gateway, endpoint), tasks)
+                settled_at = time.time()
+                prometheus.scraped_after(settled_at, [scraped, "gateway"])
+            except TimeoutError as exc:
+                pytest.fail(f"{exc}\n{_waits(tmp, prometheus)}", pytrace=False)
+            print(f"\nfleet {request.param}: {tasks} tasks in {wall:.1f} s, exported {settled_at - ended:.1f} s later "
+                  f"(limit 60), scraped {time.time() - settled_at:.1f} s after that (limit 30); "
+                  f"{_waits(tmp, prometheus, settled_at)}")
             yield {
                 "tmp": tmp, "hub": hub, "prometheus": prometheus, "gateway": gateway, "pipelines": pipelines,
                 "ran": ran, "tasks": tasks, "wall": wall, "endpoint": endpoint,
             }
+
+
+def _waits(tmp: Path, prometheus: PrometheusServer, settled_at: float | None = None) -> str:
+    """What the fleet waited for, measured (the load diagnostics): each worker's waits
+    (``fleet_waits``), its GitHub calls' durations (the traces), Prometheus' scrapes."""
+    import fleet_waits
+
+    lines = []
+    for name in ("long", "short"):
+        durations = sorted(c["duration_ms"] / 1000 for p in (tmp / f"traces-{name}").glob("*.trace.json")
+                           for c in json.loads(p.read_text())["calls"])
+        if durations:
+            lines.append(f"{name} worker GitHub calls: {len(durations)}, longest {durations[-1]:.2f} s, "
+                         f"over 1 s {sum(d > 1 for d in durations)}, over 5 s {sum(d > 5 for d in durations)}")
+        lines.append(f"{name} worker waits: {fleet_waits.summary(tmp / f'waits-{name}')}")
+    try:
+        scrapes = {r["metric"].get("job", ""): r["value"][1]
+                   for r in prometheus.query("max_over_time(scrape_duration_seconds[1h])")}
+        failed, after = {}, {}  # failed scrapes once the target had answered (before: it was starting)
+        for r in prometheus.query("up[1h]"):
+            samples = [(float(t), v) for t, v in r["values"]]
+            first = next((i for i, (_, v) in enumerate(samples) if v == "1"), len(samples))
+            job = r["metric"].get("job", "")
+            failed[job] = sum(v == "0" for _, v in samples[first:])
+            after[job] = sum(v == "0" for t, v in samples[first:] if settled_at is not None and t >= settled_at)
+        lines.append(f"Prometheus scrapes: longest {scrapes} s (timeout: the 1 s interval), failed once up {failed}, "
+                     f"of which after the tasks settled {after}")
+    except (OSError, AssertionError) as exc:
+        lines.append(f"Prometheus: {exc}")
+    return "\n".join(lines)
 
 
 def _tasks_exported(gateway: AggregatingGateway, endpoint: int) -> int:

@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import fleet_waits
 import redis
 from celery import Celery
 
@@ -77,7 +79,9 @@ def _metrics() -> Any:
 _REDIRECT = redirect_api(os.environ["FLEET_API_URL"]) if os.environ.get("FLEET_API_URL") else None
 if _REDIRECT is not None:
     _REDIRECT.__enter__()  # for the worker's whole life (the reference keeps it open)
-INSTRUMENTATION = instrument_celery(app, labels=LABELS, metrics=_metrics(), trace_dir=os.environ.get("FLEET_TRACE_DIR"))
+# a worker's start-up only: the driver (the test process) imports this module for its payloads
+INSTRUMENTATION = (instrument_celery(app, labels=LABELS, metrics=_metrics(), trace_dir=os.environ.get("FLEET_TRACE_DIR"))
+                   if _REDIRECT is not None else None)
 
 
 # -- the "database": one pipeline's state in Redis ----------------------------------------------
@@ -99,10 +103,21 @@ _redis: dict[str, redis.Redis] = {}
 _service: ServiceConfig | None = None
 
 
+class _TimedRedis(redis.Redis):
+    """The worker's Redis client, each command's wait noted (``fleet_waits``)."""
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        start = time.monotonic()
+        try:
+            return super().execute_command(*args, **options)
+        finally:
+            fleet_waits.note(f"redis {args[0]}", time.monotonic() - start)
+
+
 def store(broker: str = BROKER) -> redis.Redis:
     """A Redis client of this process for ``broker`` (the worker's: its FLEET_BROKER)."""
     if broker not in _redis:
-        _redis[broker] = redis.Redis.from_url(broker)
+        _redis[broker] = _TimedRedis.from_url(broker)
     return _redis[broker]
 
 

@@ -24,12 +24,14 @@ limit gauge is per bucket: ``installation/<id>`` (learnt from ogr's token mintin
 from __future__ import annotations
 
 import atexit
+import logging
+from bisect import bisect_left
 import os
 import re
 import socket
 import threading
 import time
-from collections import Counter as Tally, OrderedDict
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNLISTED = "(unlisted)"
+log = logging.getLogger("tracer.live")
 _REPO = re.compile(r"^/(?:api/v3/)?repos/([^/]+)/([^/?]+)")
 _MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
 _KNOWN_TOKENS = 1024
@@ -62,29 +65,150 @@ def _chroots(record: TaskRecord | None) -> str:
     return str(record.chroots) if record is not None and record.chroots is not None else ""
 
 
+def _observe_all(histogram: Any, amounts: list[float]) -> None:
+    """``histogram.observe(a)`` for each amount, with one write per bucket hit and one to the
+    sum (prometheus_client keeps a value per bucket, not cumulated, and the sum); a client
+    whose histogram children look otherwise is observed one by one."""
+    bounds, buckets, total = (getattr(histogram, name, None) for name in ("_upper_bounds", "_buckets", "_sum"))
+    if bounds is None or buckets is None or total is None or len(bounds) != len(buckets):
+        for amount in amounts:
+            histogram.observe(amount)
+        return
+    hits: dict[int, int] = {}
+    for amount in amounts:
+        index = bisect_left(bounds, amount)  # the first bound >= amount
+        hits[index] = hits.get(index, 0) + 1
+    total.inc(sum(amounts))
+    for index, n in hits.items():
+        buckets[index].inc(n)
+
+
+class _Plain:
+    """One value of a push batch, in plain Python."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def inc(self, amount: float = 1.0) -> None:
+        self.value += amount
+
+    def set(self, value: float) -> None:
+        self.value = value
+
+
+class _PlainHistogram:
+    """A histogram child of a push batch, shaped as prometheus_client's (see :func:`_observe_all`)."""
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self._upper_bounds = [*bounds, float("inf")]
+        self._buckets = [_Plain() for _ in self._upper_bounds]
+        self._sum = _Plain()
+
+    def observe(self, amount: float) -> None:
+        _observe_all(self, [amount])
+
+
+class _PlainFamily:
+    """A metric of a push batch: children by label values, rendered by :class:`_PushBatch`.
+
+    A push carries one batch's increments, so its values are plain Python: prometheus_client's
+    own would be its multiprocess files' when ``PROMETHEUS_MULTIPROC_DIR`` is set (a process
+    that pushes may well have it), which keep their totals across batches (and need the folder)."""
+
+    def __init__(self, kind: str, name: str, documentation: str, labelnames: tuple[str, ...],
+                 buckets: tuple[float, ...] = ()) -> None:
+        self.kind, self.name, self.documentation, self.labelnames = kind, name, documentation, labelnames
+        self.buckets = buckets
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def labels(self, *values: str) -> Any:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children[values] = _PlainHistogram(self.buckets) if self.kind == "histogram" else _Plain()
+        return child
+
+    def family(self) -> Any:
+        from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
+
+        labels = list(self.labelnames)
+        if self.kind == "histogram":
+            out = HistogramMetricFamily(self.name, self.documentation, labels=labels)
+            for values, child in self.children.items():
+                running, buckets = 0.0, []
+                for bound, bucket in zip(child._upper_bounds, child._buckets):
+                    running += bucket.value
+                    buckets.append((prometheus_client.utils.floatToGoString(bound), running))
+                out.add_metric(list(values), buckets, child._sum.value)
+            return out
+        out = CounterMetricFamily(self.name, self.documentation, labels=labels)
+        for values, child in self.children.items():
+            out.add_metric(list(values), child.value)
+        return out
+
+
+class _PushBatch:
+    """A collector of one push batch's families (what ``push_to_gateway`` renders)."""
+
+    def __init__(self, families: list[_PlainFamily]) -> None:
+        self.families = families
+
+    def collect(self) -> Any:
+        return [f.family() for f in self.families if f.children]
+
+
+def _metric(registry: CollectorRegistry | None, kind: str, name: str, documentation: str,
+            labelnames: tuple[str, ...], **extra: Any) -> Any:
+    """A prometheus_client metric in ``registry``, or with no registry a push batch's family."""
+    if registry is None:
+        return _PlainFamily(kind, name, documentation, labelnames, extra.get("buckets", ()))
+    cls = {"counter": Counter, "histogram": Histogram, "gauge": Gauge}[kind]
+    return cls(name, documentation, labelnames, registry=registry, **extra)
+
+
 class _Instruments:
-    """The metric objects of one registry, and how a batch of calls adds to them."""
+    """The metrics of one registry (or, with ``registry=None``, of one push batch), and how a
+    batch of calls adds to them."""
 
     def __init__(self, registry: CollectorRegistry | None, per_repository: bool, gauges: bool) -> None:
         self.registry = registry
-        kw: dict[str, Any] = {"registry": registry} if registry is not None else {}
         repo = ("repository",) if per_repository else ()
-        self.requests = Counter(f"{PREFIX}_github_requests", "GitHub API requests (each attempt) by handler, event and category",
-                                LABELS["github_requests"] + repo, **kw)
-        self.logical = Counter(f"{PREFIX}_github_logical_calls", "GitHub API logical calls (retries are attempts of one)",
-                               LABELS["github_logical_calls"] + repo, **kw)
-        self.duration = Histogram(f"{PREFIX}_github_request_duration_seconds", "GitHub API request duration by category",
-                                  LABELS["github_request_duration_seconds"], buckets=DURATION_BUCKETS, **kw)
-        self.other = Counter(f"{PREFIX}_other_host_requests", "requests to hosts that are not GitHub's API (never charged)",
-                             LABELS["other_host_requests"], **kw)
-        self.tasks = Counter(f"{PREFIX}_tasks", "tasks run, by handler, event and outcome", LABELS["tasks"], **kw)
-        self.pipelines = Counter(f"{PREFIX}_pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"], **kw)
+
+        def make(kind: str, name: str, documentation: str, labelnames: tuple[str, ...], **extra: Any) -> Any:
+            return _metric(registry, kind, f"{PREFIX}_{name}", documentation, labelnames, **extra)
+
+        self.requests = make("counter", "github_requests", "GitHub API requests (each attempt) by handler, event and category",
+                             LABELS["github_requests"] + repo)
+        self.logical = make("counter", "github_logical_calls", "GitHub API logical calls (retries are attempts of one)",
+                            LABELS["github_logical_calls"] + repo)
+        self.duration = make("histogram", "github_request_duration_seconds", "GitHub API request duration by category",
+                             LABELS["github_request_duration_seconds"], buckets=DURATION_BUCKETS)
+        self.other = make("counter", "other_host_requests", "requests to hosts that are not GitHub's API (never charged)",
+                          LABELS["other_host_requests"])
+        self.tasks = make("counter", "tasks", "tasks run, by handler, event and outcome", LABELS["tasks"])
+        self.pipelines = make("counter", "pipelines", "PR pipelines started (to normalise per PR)", LABELS["pipelines"])
+        self.seen = make("counter", "tasks_seen", "tasks run in instrumented processes; counted=false: no "
+                         "instrumented app owns them (logged once with the reason)", LABELS["tasks_seen"])
         self._children: dict[tuple[Any, tuple[str, ...]], Any] = {}
-        self.remaining = (
-            Gauge(f"{PREFIX}_github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
-                  LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent", **kw)
-            if gauges else None
+        # gauges: never in a push batch (an aggregating gateway adds gauges up)
+        self.up = (
+            make("gauge", "up", "1 per process whose GitHub calls are counted, 0 where api-tracer is set up but "
+                 "cannot count (logged once with the reason)", LABELS["up"], multiprocess_mode="livesum")
+            if gauges and registry is not None else None
         )
+        self.remaining = (
+            make("gauge", "github_ratelimit_remaining", "x-ratelimit-remaining last seen, per rate-limit bucket",
+                 LABELS["github_ratelimit_remaining"], multiprocess_mode="mostrecent")
+            if gauges and registry is not None else None
+        )
+
+    def batch_registry(self) -> CollectorRegistry:
+        """A registry holding this push batch (made with ``registry=None``)."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_PushBatch([self.requests, self.logical, self.duration, self.other, self.tasks,
+                                      self.pipelines, self.seen]))
+        return registry
 
     def child(self, metric: Any, labels: tuple[str, ...]) -> Any:
         """``metric.labels(*labels)``, looked up once (label sets are bounded)."""
@@ -122,7 +246,7 @@ class Metrics:
         self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
         self._token_buckets: set[str] = set()
         self._lock = threading.Lock()
-        self._pending: list[tuple[TaskRecord | None, list[Call]]] = []  # push mode: not yet delivered
+        self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # push mode: (record, calls, unowned tasks)
         self._push_lock = threading.Lock()
         self._pusher_pid: int | None = None
         self._event = threading.Event()
@@ -186,8 +310,10 @@ class Metrics:
         registry = self.registry
         if self.mode == "multiprocess":
             assert self.directory is not None
+            own = f"_{os.getpid()}.db"  # this process's values (api_tracer_up) are current
             for stale in self.directory.glob("*.db"):
-                stale.unlink(missing_ok=True)
+                if not stale.name.endswith(own):
+                    stale.unlink(missing_ok=True)
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry, path=str(self.directory))
         server, _thread = start_http_server(port, addr=addr or self.addr, registry=registry)
@@ -212,7 +338,7 @@ class Metrics:
         """Calls made outside any task (push mode: sent with the next task's push)."""
         if self.mode == "push":
             with self._lock:
-                self._pending.append((None, calls))
+                self._pending.append((None, calls, 0))
             return
         self._deliver(None, calls)
 
@@ -220,13 +346,27 @@ class Metrics:
         """A task ended: its calls, the task itself and (if it starts one) the pipeline."""
         self._deliver(record, record.labelled_calls())
 
-    def _deliver(self, record: TaskRecord | None, calls: list[Call]) -> None:
+    def task_seen(self, counted: bool = False) -> None:
+        """A task ran that no instrumented app owns (``counted=False``); counted tasks are
+        counted by :meth:`task_done`."""
+        if counted:
+            raise ValueError("a counted task is counted by task_done")
+        self._deliver(None, [], unowned=1)
+
+    def set_up(self, value: int) -> None:
+        """``api_tracer_up`` of this process: 1 counting, 0 set up but unable to count (not
+        pushed: an aggregating gateway adds gauges up)."""
+        if self._instruments is not None and self._instruments.up is not None:
+            with self._lock:
+                self._instruments.up.set(value)
+
+    def _deliver(self, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
         if self.mode != "push":
             with self._lock:
-                self._apply(self._instruments, record, calls)
+                self._apply(self._instruments, record, calls, unowned)
             return
         with self._lock:
-            self._pending.append((record, calls))
+            self._pending.append((record, calls, unowned))
         if self.background:
             self._wake()
         else:
@@ -242,11 +382,12 @@ class Metrics:
                 batch, self._pending = self._pending, []
             if not batch:
                 return True
-            instruments = _Instruments(CollectorRegistry(), self.per_repository, gauges=False)
-            for rec, cs in batch:
-                self._apply(instruments, rec, cs)
+            instruments = _Instruments(None, self.per_repository, gauges=False)
+            for rec, cs, unowned in batch:
+                self._apply(instruments, rec, cs, unowned)
             try:
-                prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.registry, timeout=10)
+                prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.batch_registry(),
+                                                  timeout=10)
             except Exception:  # noqa: BLE001 - a gateway down never fails a task; the batch waits
                 with self._lock:
                     self.push_failures += 1
@@ -275,33 +416,45 @@ class Metrics:
             self._event.wait()
             time.sleep(self.interval)  # let the tasks that end meanwhile join this push
             self._event.clear()
-            if not self.flush():
+            try:
+                pushed = self.flush()
+            except Exception:  # noqa: BLE001 - the pusher never dies: said, and tried again
+                log.exception("api-tracer: could not push the metrics")
+                pushed = False
+            if not pushed:
                 time.sleep(self.retry_after)
                 self._event.set()
 
-    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call]) -> None:
+    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
         """Add a batch: counts are summed per label set first (one write each), the rate-limit
-        gauge is set once per bucket (its last value), durations are observed one by one."""
+        gauge is set once per bucket (its last value), durations are binned per category first
+        (one write per bucket hit and one to the sum: multiprocess mode writes a file page
+        for each, and observing call by call was most of live mode's cost)."""
         assert ins is not None
         chroots = _chroots(record)
-        requests: Tally[tuple[str, ...]] = Tally()
-        logical: Tally[tuple[str, ...]] = Tally()
-        other: Tally[tuple[str, str]] = Tally()
+        # plain dicts: a Counter's construction costs more than a task's ten additions
+        requests: dict[tuple[str, ...], int] = {}
+        logical: dict[tuple[str, ...], int] = {}
+        other: dict[tuple[str, str], int] = {}
         remaining: dict[tuple[str, str], int] = {}
+        durations: dict[str, list[float]] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
         for call in calls:
             if call.forge is None:
                 name = self.hosts.label(call.host)
-                other[(name if name != call.host else "other", call.handler)] += 1  # named hosts only
+                key = (name if name != call.host else "other", call.handler)  # named hosts only
+                other[key] = other.get(key, 0) + 1
                 continue
             event = call.event or NO_EVENT
             route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
             repo = (self._repository(call.url),) if self.per_repository else ()
-            requests[(call.forge, call.handler, event, call.category, call.method, route,
-                      "true" if call.charged else "false", call.auth, chroots, *repo)] += 1
+            key = (call.forge, call.handler, event, call.category, call.method, route,
+                   "true" if call.charged else "false", call.auth, chroots, *repo)
+            requests[key] = requests.get(key, 0) + 1
             if call.attempt == 1:
-                logical[(call.forge, call.handler, event, call.category, chroots, *repo)] += 1
-            ins.child(ins.duration, (call.category,)).observe(call.duration_ms / 1000.0)
+                key = (call.forge, call.handler, event, call.category, chroots, *repo)
+                logical[key] = logical.get(key, 0) + 1
+            durations.setdefault(call.category, []).append(call.duration_ms / 1000.0)
             self._ratelimit(call, minted, remaining)
         for labels, n in requests.items():
             ins.child(ins.requests, labels).inc(n)
@@ -309,10 +462,15 @@ class Metrics:
             ins.child(ins.logical, labels).inc(n)
         for labels, n in other.items():
             ins.child(ins.other, labels).inc(n)
+        for category, seconds in durations.items():
+            _observe_all(ins.child(ins.duration, (category,)), seconds)
         if ins.remaining is not None:
             for labels, value in remaining.items():
                 ins.child(ins.remaining, labels).set(value)
+        if unowned:
+            ins.child(ins.seen, ("false",)).inc(unowned)
         if record is not None:
+            ins.child(ins.seen, ("true",)).inc()
             ins.child(ins.tasks, (record.handler, record.event_label, record.outcome)).inc()
             if record.starts_pipeline:
                 ins.child(ins.pipelines, (chroots,)).inc()

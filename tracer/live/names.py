@@ -12,6 +12,8 @@ LABELS: dict[str, tuple[str, ...]] = {
     "other_host_requests": ("host", "handler"),
     "tasks": ("handler", "event", "outcome"),
     "pipelines": ("chroots",),
+    "up": (),
+    "tasks_seen": ("counted",),
 }
 REQUESTS_TOTAL = f"{PREFIX}_github_requests_total"
 PIPELINES_TOTAL = f"{PREFIX}_pipelines_total"

@@ -40,6 +40,7 @@ class TaskRecord:
     retries: int = 0  # Celery's retry number: a retried task runs again under the same id
     starts_pipeline: bool = False  # the label table's pipeline start (counted once per PR)
     pid: int = 0
+    owner: int = 0  # the LiveTracer whose calls it takes (0: any); each instrumented app has its own
 
     @property
     def event_label(self) -> str:
@@ -113,18 +114,21 @@ Outside = Callable[[list[Call]], None]
 
 class _ToTasks(list):  # type: ignore[type-arg]
     """Where capture's Tracer appends each Call it builds (in the calling thread or greenlet):
-    to the current task's record, else to ``outside``; nothing is kept here."""
+    to the current task's record, else to ``outside``; nothing is kept here. With several
+    tracers in a process (an instrumentation per app), a record takes the calls of its owner's
+    tracer only, and a record of another's is not this tracer's outside."""
 
-    def __init__(self, outside: Outside) -> None:
+    def __init__(self, outside: Outside, owner: int = 0) -> None:
         super().__init__()
         self.outside = outside
+        self.owner = owner
 
     def append(self, call: Call) -> None:  # type: ignore[override]
         record = _current.get()
-        if record is not None:
-            record.calls.append(call)
-        else:
+        if record is None:
             self.outside([call])
+        elif not record.owner or record.owner == self.owner:
+            record.calls.append(call)
 
 
 class _ProcessWide(dict):  # type: ignore[type-arg]
@@ -148,7 +152,8 @@ class LiveTracer(Tracer):
         rules: Rules | str | Path | None = None,
         *,
         hosts: Iterable[str] | Hosts | None = None,
+        owner: int = 0,
     ) -> None:
         super().__init__(rules, hosts=hosts, skip_sleeps=False)
-        self.calls = _ToTasks(outside)
+        self.calls = _ToTasks(outside, owner)
         self._invocations = _ProcessWide()
