@@ -109,7 +109,7 @@ def test_an_allowlist_allows_known_fakes_and_nothing_stale(tmp_path: Path) -> No
         Allowlist.load(allow)
     # an entry for files this scan does not read is left alone
     allow.write_text(head + "  - {path: docs/*.md, why: not scanned here}\n"
-                     + f"  - {{path: tests/*.py, kind: github-token, why: a fake}}\n")
+                     + "  - {path: tests/*.py, kind: github-token, why: a fake}\n")
     assert scan([fake], allowlist=Allowlist.load(allow)).findings == []
 
 

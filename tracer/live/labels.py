@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from tracer import registry
-from tracer.capture.call import NO_EVENT
 from tracer.datafile import check_header, parse_yaml, read_yaml
 from tracer.errors import DataError
 

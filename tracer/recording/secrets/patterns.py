@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tracer.capture.call import AUTH_KINDS  # declared once, with the call
+from tracer.capture.call import AUTH_KINDS  # noqa: F401  (re-exported: declared once, with the call)
 
 #: what a secret is replaced with (a string stays a string)
 PLACEHOLDER = "<scrubbed>"
