@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tracer import registry
+from tracer.capture.call import NO_EVENT  # noqa: F401  (tracer.live re-exports it)
 from tracer.datafile import check_header, parse_yaml, read_yaml
 from tracer.errors import DataError
 
