@@ -15,7 +15,8 @@ from tracer.packit.loopback.copr import FakeCopr
 from tracer.packit.loopback.releases import FakeReleases
 from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.loopback.testing_farm import FakeTestingFarm
-from tracer.packit.realworker.config import KNOB_KINDS, check_knobs, configurable
+from tracer.packit.knobs import KNOBS
+from tracer.packit.realworker.config import check_knobs, configurable
 from tracer.packit.realworker.source import PackitSource
 from tracer.packit.worker import Knobs, load_profile
 
@@ -76,7 +77,14 @@ def test_code_knobs_keep_the_profile_value():
     check_knobs(Knobs.from_mapping({"chroots": 2, "load_config_once": True}), head)
     with pytest.raises(UsageError, match="not configuration of packit-service"):
         check_knobs(Knobs.from_mapping({"project_reuse": "pipeline"}), head)
-    assert set(configurable()) | {k for k, v in KNOB_KINDS.items() if v == "code"} == set(Knobs.names())
+    assert set(configurable()) | {k for k, spec in KNOBS.items() if spec.real == "code"} == set(Knobs.names())
+
+
+def test_every_knob_says_how_the_real_worker_realises_it():
+    from tracer.packit.knobs import Knob
+
+    with pytest.raises(TypeError, match="real= must say how the real packit-service realises it"):
+        Knob("new_knob", bool, "help", "does")
 
 
 def test_source_needs_packit_service(tmp_path):

@@ -1,7 +1,7 @@
 """The knobs both workers share give the same calls, per event and endpoint, on both workers.
 
 Every knob that is packit-service configuration, repository content or event content
-(``tracer.packit.realworker.config.KNOB_KINDS``) is a factor; the rows cover every pair of
+(``real=`` in the knob's declaration, :mod:`tracer.packit.knobs`) is a factor; the rows cover every pair of
 values of any two factors (a covering array, greedy: about a dozen real recordings). A row whose
 calls differ fails with the per-event, per-endpoint diff. A genuine disagreement is a test of its
 own below, naming the behaviour and which worker is wrong (its combinations are left out of the
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tracer.capture import Trace
-from tracer.packit.realworker.config import KNOB_KINDS, configurable
+from tracer.packit.realworker.config import configurable
 from tracer.packit.worker.loopback_run import run_on_loopback
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:The RSA key is 1024 bits")
@@ -58,7 +58,7 @@ ROWS = all_pairs(FACTORS)
 
 def test_the_factors_are_the_shared_knobs():
     """Every knob the real worker takes as configuration is a factor (a new knob joins the array)."""
-    assert sorted(FACTORS) == sorted(configurable(KNOB_KINDS))
+    assert sorted(FACTORS) == sorted(configurable())
 
 
 def _row_id(row: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 A knob's declaration (:func:`knob` on a field of :class:`Knobs`) holds its name, type or choices,
 command-line flags, help, the published model's parameter it feeds and how each worker realises
-it. Everything else is derived from it: the ``record`` and ``whatif`` flags
+it (``does``: the reference worker; ``real``: the real packit-service, one of :data:`REAL_KINDS`). Everything else is derived from it: the ``record`` and ``whatif`` flags
 (:func:`add_flags`, :func:`from_args`), validation (:meth:`Knobs.from_mapping`), the manifest
 (:meth:`Knobs.as_dict`), the model mapping (:func:`model_parameter`), the command that records
 a run again (:func:`command_flags`) and the README's knob table (:func:`markdown_table`).
@@ -12,7 +12,8 @@ Knobs(chroots=3, tests=False, ...)
 >>> command_flags({"chroots": 3, "tests": False, "build_flags_only": True})
 ['--chroots', '3', '--no-tests', '--build-flags-only']
 
-Adding a knob is one field here, plus its behaviour in each worker.
+Adding a knob is one field here, plus its behaviour in the reference worker (the real worker's
+follows from its ``real`` kind: repository, world, service and event content are written for it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ PERMISSIONS = ("none", "read", "write", "admin")
 #: every process_message and handler task, and HEAD's .fmf checker and rate-limit check build
 #: their own), one per task, or one per pipeline (shared by every task of the PR's pipeline)
 PROJECT_REUSE = ("call", "task", "pipeline")
+#: how the real packit-service (:mod:`tracer.packit.realworker`) realises a knob: content of the
+#: PR's repository, the world's people, its own service config, the webhook's content, or its
+#: code (a knob it cannot take: the real worker runs what its code does, the profile's value)
+REAL_KINDS = ("repository", "world", "service", "event", "code")
 #: the flag groups of ``record --help``
 GROUPS = {"scenario": "knobs (default: the profile's)", "fix": "fixes packit could make (default: off, as packit-service is)"}
 
@@ -59,6 +64,12 @@ class Knob:
     group: str = "scenario"
     model: str | None = None  # the published model's parameter it feeds, None: the model assumes one value
     world: bool = False  # a profile may leave it unset: the world decides
+    real: str = ""  # how the real packit-service realises it: one of REAL_KINDS
+
+    def __post_init__(self) -> None:
+        if self.real not in REAL_KINDS:
+            raise TypeError(f"knob {self.name!r}: real= must say how the real packit-service realises it "
+                            f"({', '.join(REAL_KINDS)}), got {self.real!r}")
 
     @property
     def off_flag(self) -> str:
@@ -108,57 +119,57 @@ class Knobs:
     """
 
     chroots: int | None = knob(int, "number of chroots (test targets)", "build and test targets in the package config",
-                               metavar="N", model="chroots")
-    tests: bool | None = knob(bool, "tests job on/off", "a `tests` job in the package config", model="tests_enabled")
+                               metavar="N", model="chroots", real="repository")
+    tests: bool | None = knob(bool, "tests job on/off", "a `tests` job in the package config", model="tests_enabled", real="repository")
     config_file: str | None = knob(str, ".packit.yaml, packit.yaml, … (the name in the repository)",
                                    "the config's name in the repository (probed in order at C, one root listing at HEAD)",
-                                   choices=CONFIG_FILE_NAMES, metavar="NAME", model="load_packit_yaml")
+                                   choices=CONFIG_FILE_NAMES, metavar="NAME", model="load_packit_yaml", real="repository")
     spec_search: bool | None = knob(bool, "no specfile_path in the config, so packit searches for the spec file",
-                                    "no `specfile_path`: one more root listing per config load", model="load_packit_yaml")
+                                    "no `specfile_path`: one more root listing per config load", model="load_packit_yaml", real="repository")
     load_config_once: bool | None = knob(bool, "config stored once per pipeline (result events do not load it)",
                                          "result events read the stored config (PR #2397)", flag="--load-once",
-                                         model="load_packit_yaml_once")
+                                         model="load_packit_yaml_once", real="code")
     private_once: bool | None = knob(bool, "is_private checked on the PR event only",
-                                     "result events skip `is_private` (PR #2388)", model="is_private_once")
+                                     "result events skip `is_private` (PR #2388)", model="is_private_once", real="code")
     build_flags_only: bool | None = knob(bool, "Copr handlers set build statuses only (the model's all_flags off); "
                                          "--all-flags: build and mapped test statuses",
                                          "`sync_test_job_statuses_with_builds: false` in the build job",
-                                         negative="--all-flags", model="all_flags")
+                                         negative="--all-flags", model="all_flags", real="repository")
     contributor: str | None = knob(str, "who triggers the PR",
                                    "who sends the webhook: `collaborator` (alice, her PR), `outside` (trudy, not the "
-                                   "author), `outside_author` (mallory, her fork's PR)", choices=CONTRIBUTORS)
+                                   "author), `outside_author` (mallory, her fork's PR)", choices=CONTRIBUTORS, real="world")
     auth: str | None = knob(str, "token, or as a GitHub App (installation tokens)",
-                            "a personal token, or the GitHub App (a token minted per project object)", choices=AUTHS)
+                            "a personal token, or the GitHub App (a token minted per project object)", choices=AUTHS, real="service")
     fmf: bool | None = knob(bool, ".fmf/version in the repository (off: packit submits Testing Farm's installability test)",
                             "`.fmf/version` and the tmt plans in the repository; without them Testing Farm's "
-                            "installability test")
+                            "installability test", real="repository")
     admin: bool | None = knob(bool, "the sender is one of the service config's admins (no allowlist permission check)",
                               "the sender is in the service config's `admins`: the allowlist passes without a look at "
-                              "GitHub")
+                              "GitHub", real="service")
     success_comment: bool | None = knob(bool, "notifications.pull_request.successful_build: comment on the PR after a "
                                         "successful build",
                                         "`notifications.pull_request.successful_build: true`: a PR comment after each "
-                                        "successful RPM build, unless packit's last comment says the same")
+                                        "successful RPM build, unless packit's last comment says the same", real="repository")
     pr_action: str | None = knob(str, "the pull_request webhook's action", "the `pull_request` webhook's action",
-                                 choices=PR_ACTIONS)
+                                 choices=PR_ACTIONS, real="event")
     permission: str | None = knob(str, "the sender's permission on the repository (default: the world's for --contributor)",
                                   "the sender's repository permission (default: the world's; alice admin, the others "
                                   "none): `write`/`admin` can merge, else the allowlist checks the PR's author",
-                                  choices=PERMISSIONS, world=True)
+                                  choices=PERMISSIONS, world=True, real="world")
     # fixes packit could make (each re-enacted through ogr; see tracer/packit/whatif/fixes.yaml)
     cache_target_branch: bool | None = knob(bool, "the Testing Farm helper reads the target branch's head commit once",
                                             "fix: the Testing Farm helper keeps the target branch's head commit "
-                                            "(1 `GET branches` per submission, not 3)", group="fix")
+                                            "(1 `GET branches` per submission, not 3)", group="fix", real="code")
     project_reuse: str | None = knob(str, "ogr project objects: one per handler call (today), per task, or per pipeline",
                                      "fix: ogr project objects per handler call (today), per task (the `.fmf` checker "
                                      "and the rate-limit check use the task's), or one per pipeline",
-                                     choices=PROJECT_REUSE, group="fix")
+                                     choices=PROJECT_REUSE, group="fix", real="code")
     skip_rate_limit: bool | None = knob(bool, "skip GET /rate_limit while the last x-ratelimit-remaining seen was high",
                                         "fix: no `GET /rate_limit` while the last `x-ratelimit-remaining` seen this "
-                                        "window was ≥ 1,000", group="fix")
+                                        "window was ≥ 1,000", group="fix", real="code")
     reuse_token: bool | None = knob(bool, "reuse a GitHub App installation token until it expires",
                                     "fix: a GitHub App installation token reused until 5 min before it expires",
-                                    group="fix")
+                                    group="fix", real="code")
 
     def __post_init__(self) -> None:
         for spec in KNOBS.values():
@@ -304,7 +315,8 @@ def model_parameter(name: str) -> str | None:
 
 def markdown_table() -> str:
     """The README's table of knobs."""
-    rows = ["| knob (flag) | what the worker does with it | model parameter |", "|---|---|---|"]
+    rows = ["| knob (flag) | what the reference worker does with it | the real packit-service | model parameter |",
+            "|---|---|---|---|"]
     for spec in KNOBS.values():
         if spec.kind is bool:
             flags = f"{spec.flag}/{spec.off_flag}"
@@ -312,5 +324,5 @@ def markdown_table() -> str:
             flags = f"{spec.flag} " + "\\|".join(spec.choices)
         else:
             flags = f"{spec.flag} {spec.metavar or spec.name.upper()}"
-        rows.append(f"| `{spec.name}` (`{flags}`) | {spec.does} | {f'`{spec.model}`' if spec.model else 'none'} |")
+        rows.append(f"| `{spec.name}` (`{flags}`) | {spec.does} | {spec.real} | {f'`{spec.model}`' if spec.model else 'none'} |")
     return "\n".join(rows)

@@ -1,6 +1,7 @@
 """Knobs as packit-service configuration: which knob becomes what, and the files it reads.
 
-Every knob of the reference worker is one of (``KNOB_KINDS``, data):
+Every knob says how the real packit-service realises it where it is declared
+(``real=`` in :mod:`tracer.packit.knobs`, one of :data:`~tracer.packit.knobs.REAL_KINDS`):
 
 - ``repository``: content of the PR's repository (the packit config file, its name and jobs,
   ``specfile_path``, ``.fmf``), served by the loopback GitHub (the reference worker's scenario
@@ -24,28 +25,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tracer.errors import UsageError
+from tracer.packit.knobs import KNOBS
 from tracer.packit.worker import Knobs, Profile
 
-KNOB_KINDS: dict[str, str] = {
-    "chroots": "repository",
-    "tests": "repository",
-    "config_file": "repository",
-    "spec_search": "repository",
-    "fmf": "repository",
-    "success_comment": "repository",
-    "build_flags_only": "repository",
-    "contributor": "world",
-    "permission": "world",
-    "admin": "service",
-    "auth": "service",
-    "pr_action": "event",
-    "load_config_once": "code",
-    "private_once": "code",
-    "cache_target_branch": "code",
-    "project_reuse": "code",
-    "skip_rate_limit": "code",
-    "reuse_token": "code",
-}
 #: what packit-service's config keeps fixed for every run (its deployment is the world's)
 FIXED_SERVICE_CONFIG: dict[str, Any] = {
     "command_handler": "local",
@@ -56,16 +38,20 @@ FIXED_SERVICE_CONFIG: dict[str, Any] = {
 }
 
 
-def configurable(knobs: Iterable[str] = KNOB_KINDS) -> list[str]:
-    """The knobs the real worker realises as configuration, repository or event content."""
-    return [k for k in knobs if KNOB_KINDS.get(k) != "code"]
+def configurable() -> list[str]:
+    """The knobs the real worker realises as configuration, repository or event content.
+
+    >>> "load_config_once" in configurable(), "chroots" in configurable()
+    (False, True)
+    """
+    return [name for name, spec in KNOBS.items() if spec.real != "code"]
 
 
 def check_knobs(knobs: Knobs, profile: Profile) -> None:
     """A ``code`` knob that differs from the profile's value is a one-line UsageError."""
     defaults = profile.defaults.as_dict()
     for name, value in knobs.as_dict().items():
-        if KNOB_KINDS.get(name) == "code" and value is not None and value != defaults.get(name):
+        if KNOBS[name].real == "code" and value is not None and value != defaults.get(name):
             raise UsageError(
                 f"knob {name!r} is {value!r}, but it is not configuration of packit-service: the real worker runs "
                 f"what {profile.name}'s code does ({name} {defaults.get(name)!r}); use the reference worker for it"
