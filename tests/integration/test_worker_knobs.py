@@ -131,3 +131,12 @@ def test_outside_author_costs_one_pull_per_handler_class() -> None:
     # can_merge_pr is false, then get_pr(n).author == actor lets the PR's author in: +1 GET
     # pulls in each of the two allowlist checks.
     assert delta(C, contributor="outside_author") == (2, {"is_user_approved": 2})
+
+
+def test_osh_scan_off_drops_the_target_branch_lookup_at_head_only() -> None:
+    # HEAD scans after the fedora-rawhide-x86_64 build (the profile's osh_pr_lookup_chroot, the
+    # first chroot): its build end reads the PR for the target branch, GET pulls/{n}, once per
+    # pipeline (ogr calls it `other`). `osh_diff_scan_after_copr_build: false` in the build job
+    # skips it; C has no scan, so the knob changes nothing there.
+    assert delta(HEAD, osh_scan=False) == (-1, {"other": -1})
+    assert delta(C, osh_scan=False) == (0, {})

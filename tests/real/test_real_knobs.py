@@ -35,6 +35,7 @@ FACTORS: dict[str, tuple[Any, ...]] = {
     "success_comment": (False, True),
     "auth": ("token", "app"),
     "build_flags_only": (False, True),
+    "osh_scan": (True, False),
     "pr_action": ("opened", "synchronize"),
 }
 

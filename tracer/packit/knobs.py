@@ -150,6 +150,11 @@ class Knobs:
                                         "successful build",
                                         "`notifications.pull_request.successful_build: true`: a PR comment after each "
                                         "successful RPM build, unless packit's last comment says the same", real="repository")
+    osh_scan: bool | None = knob(bool, "OpenScanHub's differential scan after the fedora-rawhide-x86_64 build "
+                                 "(off: osh_diff_scan_after_copr_build: false in the build job)",
+                                 "`osh_diff_scan_after_copr_build` of the build job (off: `false`): where the profile "
+                                 "scans (`osh_pr_lookup_chroot`), the chroot's build end reads the PR's target branch",
+                                 real="repository")
     pr_action: str | None = knob(str, "the pull_request webhook's action", "the `pull_request` webhook's action",
                                  choices=PR_ACTIONS, real="event")
     permission: str | None = knob(str, "the sender's permission on the repository (default: the world's for --contributor)",

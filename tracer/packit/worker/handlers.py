@@ -173,7 +173,7 @@ class CoprBuildEndHandler(_CoprResultHandler):
             return []
         self.pipeline.build_status[chroot] = "success"
         self.report_successful_build(helper)
-        if chroot == self.ctx.switches.osh_pr_lookup_chroot:
+        if chroot == self.ctx.switches.osh_pr_lookup_chroot and self.job_config.osh_diff_scan_after_copr_build:
             self.handle_scan(helper)
         return [
             Task(

@@ -30,6 +30,7 @@ class JobConfig:
     skip_build: bool = False
     #: notifications.pull_request.successful_build (the job's, else the package config's)
     notify_successful_build: bool = False
+    osh_diff_scan_after_copr_build: bool = True
 
 
 @dataclass
@@ -63,6 +64,9 @@ def parse_package_config(text: str, path: str, where: str) -> PackageConfig:
         targets = raw.get("targets") or []
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise DataError(f"{where}: {path}: jobs[{i}].targets must be a list of chroots")
+        osh = raw.get("osh_diff_scan_after_copr_build", True)
+        if not isinstance(osh, bool):
+            raise DataError(f"{where}: {path}: jobs[{i}].osh_diff_scan_after_copr_build must be true or false")
         sync = raw.get("sync_test_job_statuses_with_builds")
         if sync is not None and not isinstance(sync, bool):
             raise DataError(f"{where}: {path}: jobs[{i}].sync_test_job_statuses_with_builds must be true or false")
@@ -75,6 +79,7 @@ def parse_package_config(text: str, path: str, where: str) -> PackageConfig:
                 merge_pr_in_ci=bool(raw.get("merge_pr_in_ci", True)),
                 skip_build=bool(raw.get("skip_build", False)),
                 notify_successful_build=_successful_build(raw, notify, f"{where}: {path}: jobs[{i}]"),
+                osh_diff_scan_after_copr_build=osh,
             )
         )
     return PackageConfig(
@@ -153,4 +158,5 @@ def config_summary(config: PackageConfig) -> dict[str, Any]:
         "tests": bool(tests),
         "build_flags_only": bool(builds and builds[0].sync_test_job_statuses_with_builds is False),
         "success_comment": bool(builds and builds[0].notify_successful_build),
+        "osh_scan": bool(builds and builds[0].osh_diff_scan_after_copr_build),
     }

@@ -229,6 +229,7 @@ class Pipeline:
             "tests": self.knobs.tests,
             "build_flags_only": self.knobs.build_flags_only,
             "success_comment": self.knobs.success_comment,
+            "osh_scan": self.knobs.osh_scan,
         }
         for key, value in wanted.items():
             if found[key] != value:

@@ -230,6 +230,8 @@ def package_config_data(knobs: Knobs) -> dict[str, Any]:
     build_job: dict[str, Any] = {"job": "copr_build", "trigger": "pull_request", "targets": list(chroots)}
     if knobs.build_flags_only:
         build_job["sync_test_job_statuses_with_builds"] = False
+    if not knobs.osh_scan:
+        build_job["osh_diff_scan_after_copr_build"] = False
     config: dict[str, Any] = {"upstream_package_name": PACKAGE}
     if not knobs.spec_search:
         config["specfile_path"] = SPEC_FILE
