@@ -32,7 +32,7 @@ from tracer.capture import block_network, no_throttle
 from tracer.recording.cassette_io import load_cassette
 from tracer.recording.manifest import Manifest
 from tracer.recording.matchers import MATCH_ON, configure
-from tracer.packit.runs import _replay_key, replay, run_profile
+from tracer.packit.runs import replay_app_key, replay, run_profile
 from tracer.packit.worker import Credentials, Knobs, Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def plain_ogr(run: Path, manifest: Manifest, slow_steps: frozenset[int] = frozen
     """The worker (real ogr) under plain vcrpy, no tracer. Steps in ``slow_steps`` keep PyGithub's sleeps."""
     profile = run_profile(run, manifest)
     knobs = Knobs.from_mapping(manifest.knobs).resolved(profile)
-    credentials = Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()
+    credentials = Credentials.github_app(1, replay_app_key()) if knobs.auth == "app" else Credentials.for_replay()
     by_step = {e.step: e for e in manifest.cassettes}
     v = _vcr()
 

@@ -16,7 +16,7 @@ from tracer.cli import main
 from tracer.recording import callrecords, inputs
 from tracer.recording.manifest import Manifest
 from tracer.recording.stats import trace_from_cassettes
-from tracer.packit import runs
+from tracer.packit import replaying
 from tracer.packit.runs import record_on_loopback, replay
 
 SHIPPED = CASSETTES
@@ -27,7 +27,7 @@ def run_copy(tmp_path: Path) -> Path:
     """A shipped run, its records refreshed for this machine's library versions."""
     run = tmp_path / "runs" / "c-3ch"
     shutil.copytree(SHIPPED / "c-3ch", run)
-    runs.replay_all([run], refresh=True)
+    replaying.replay_all([run], refresh=True)
     return run
 
 

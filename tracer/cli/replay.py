@@ -40,16 +40,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from tracer.cli.traces import TracedRun, render_runs, runs_json
     from tracer.errors import DataError
-    from tracer.packit import runs
+    from tracer.packit import replaying
     from tracer.recording.manifest import find_runs
 
     found = find_runs(args.runs)
     if not found:
         raise DataError(f"{', '.join(map(str, args.runs))}: no recorded runs (folders with a manifest.yaml)")
-    results = [runs.replay(path, python=args.python) for path in progress(found, "replaying", unit="run")]
+    results = [replaying.replay(path, python=args.python) for path in progress(found, "replaying", unit="run")]
     if args.refresh:
         for result in results:
-            runs.save_records(result)
+            replaying.save_records(result)
     traced = []
     for result in results:
         name = result.manifest.name or result.run.name

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from tracer.packit.drift.measurement import Measurement
 from tracer.errors import DataError
-from tracer.packit.realworker.records import is_real, recorded_environment
+from tracer.packit.workers import is_real
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest, find_runs
 
@@ -102,10 +102,14 @@ def run_measurement(run: Path, *, replay: bool = False, verify: bool = False, st
     ``stale`` when records could not be used; ``replayed(name)`` called after each replay);
     ``verify`` replays and fails (DataError) unless the records hold the same calls as the replay."""
     manifest = Manifest.load(run)
-    environment = recorded_environment(manifest) if is_real(manifest) else None
+    environment = None
+    if is_real(manifest):
+        from tracer.packit.realworker.records import recorded_environment
+
+        environment = recorded_environment(manifest)
     trace, why = (None, "") if replay or verify else callrecords.load_current(run, manifest, environment=environment)
     if trace is None:
-        from tracer.packit.runs import replay as replay_run
+        from tracer.packit.replaying import replay as replay_run
 
         result = replay_run(run, manifest)
         manifest, trace = result.manifest, result.trace

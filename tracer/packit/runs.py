@@ -18,12 +18,13 @@ from tracer.datafile import read_text
 from tracer.errors import DataError, TracerError
 from tracer.packit.model import config_calls
 from tracer.recording import callrecords
-from tracer.recording.manifest import Manifest, check_run_file, find_runs
+from tracer.recording.manifest import Manifest, check_run_file
 from tracer.packit.knobs import Knobs, as_knobs, command_flags
 from tracer.packit.worker.profile import Profile, load_profile
 from tracer.packit.worker.scenario import resolve_knobs, scenario_world
 
 if TYPE_CHECKING:  # the recorder and the pipeline (ogr, PyGithub, vcrpy) are imported when a run is made
+    from tracer.recording.runs import Pipeline as RecordedPipeline
     from tracer.recording.runs import ReplayResult
     from tracer.packit.worker.services import Credentials
 
@@ -116,7 +117,6 @@ def record_on_loopback(
     """
     from tracer.packit.loopback import FakeGitHub, World
     from tracer.packit.worker import Credentials, Pipeline
-    from tracer.recording.runs import record_run
 
     prof = load_profile(profile)
     resolved = resolve_knobs(prof, as_knobs(knobs), world)
@@ -135,8 +135,8 @@ def record_on_loopback(
         else:
             credentials = Credentials.with_token(hub.issue_token(BOT_LOGIN))
         pipeline = Pipeline(prof, resolved, credentials, world=world)
-        return record_run(pipeline, out_dir, manifest, api_url=hub.url, trim=trim, force=force,
-                          files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
+        return _record(pipeline, out_dir, manifest, force=force, api_url=hub.url, trim=trim,
+                       files=_profile_file(prof, manifest), cassette_format=cassette_format)
 
 
 def record_on_github(
@@ -159,7 +159,6 @@ def record_on_github(
     must hold the packit config the knobs describe.
     """
     from tracer.packit.worker import Pipeline
-    from tracer.recording.runs import record_run
 
     prof = load_profile(profile)
     resolved = resolve_knobs(prof, as_knobs(knobs), world)
@@ -168,28 +167,30 @@ def record_on_github(
         name=name or Path(out_dir).name, description=description, model=model_parameters(prof, resolved),
     )
     pipeline = Pipeline(prof, resolved, credentials, world=world)
-    return record_run(pipeline, out_dir, manifest, api_url=None, trim=trim, force=force,
-                      files=_profile_file(prof, manifest), finish=_write_records, cassette_format=cassette_format)
+    return _record(pipeline, out_dir, manifest, force=force, api_url=None, trim=trim,
+                   files=_profile_file(prof, manifest), cassette_format=cassette_format)
 
 
-def _write_records(run: Path) -> None:
-    """A new run's call records, from a replay of it before it replaces anything: what drift and
-    stats read, and the proof that the run replays completely."""
-    save_records(replay(run))
+def _record(pipeline: RecordedPipeline, out_dir: str | Path, manifest: Manifest, *, force: bool,
+            **options: Any) -> tuple[Manifest, Trace]:
+    """Record a new run, then its call records from a replay of it before it replaces anything:
+    what drift and stats read, and the proof that the run replays completely."""
+    from tracer.recording.runs import new_run, record_into
+
+    with new_run(out_dir, force=force) as folder:
+        manifest, trace = record_into(pipeline, folder, manifest, **options)
+        save_records(replay(folder))
+    return manifest, trace
 
 
 def save_records(result: ReplayResult) -> Path:
-    """Write a replayed run's call records (``calls.json``), keyed on the inputs of the module
-    that replayed it (this one; a real run's: :func:`tracer.packit.realworker.save_records`)."""
-    from tracer.packit import realworker
-
-    if realworker.is_real(result.manifest):
-        return realworker.save_records(result.run, result.trace, result.manifest)
+    """Write a reference run's call records (``calls.json``) from its replay, keyed on the inputs
+    of this module, which replayed it."""
     return callrecords.save(result.run, result.trace, result.manifest, entry=__name__)
 
 
 @functools.cache
-def _replay_key() -> str:
+def replay_app_key() -> str:
     """A throwaway app key: on replay the cassettes answer, so any signature will do (one per
     process: making an RSA key is the slow part)."""
     from cryptography.hazmat.primitives import serialization
@@ -201,17 +202,16 @@ def _replay_key() -> str:
     ).decode()
 
 
-def replay(run_dir: str | Path, manifest: Manifest | None = None, *, python: str | None = None) -> ReplayResult:
-    """Replay one recorded run offline (``manifest``: the run's, if already read): through the
-    reference worker, or a real run through the real packit-service in its own interpreter
-    (``python``, see :mod:`tracer.packit.realworker`)."""
-    from tracer.packit import realworker
+def replay(run_dir: str | Path, manifest: Manifest | None = None) -> ReplayResult:
+    """Replay one run of the reference worker offline (``manifest``: the run's, if already read;
+    any run, the real packit-service's too: :func:`tracer.packit.replaying.replay`)."""
     from tracer.packit.worker import Credentials, Pipeline
     from tracer.recording.runs import replay_run
 
     manifest = manifest or Manifest.load(run_dir)
-    if realworker.is_real(manifest):
-        return realworker.replay_real(run_dir, python=python)
+    if manifest.worker:
+        raise DataError(f"{Path(run_dir) / 'manifest.yaml'}: a run of {manifest.worker.get('name')!r}, not of the "
+                        f"reference worker (replay it with tracer.packit.replaying.replay)")
     source = f"{Path(run_dir) / 'manifest.yaml'}"
     try:
         prof = run_profile(run_dir, manifest)
@@ -221,23 +221,10 @@ def replay(run_dir: str | Path, manifest: Manifest | None = None, *, python: str
         raise DataError(message if message.startswith(source) else f"{source}: {message}") from None
     manifest.model = check_model(manifest, prof, knobs, source)
     credentials = (
-        Credentials.github_app(1, _replay_key()) if knobs.auth == "app" else Credentials.for_replay()
+        Credentials.github_app(1, replay_app_key()) if knobs.auth == "app" else Credentials.for_replay()
     )
     with warnings.catch_warnings():
         # the throwaway replay key is short on purpose (signing is the slow part of an app replay)
         warnings.filterwarnings("ignore", message="The RSA key is 1024 bits long")
         return replay_run(run_dir, Pipeline(prof, knobs, credentials), manifest,
                           record_again=f"re-record with: {record_command(manifest, run_dir)}")
-
-
-def replay_all(paths: list[str | Path], refresh: bool = False, *, python: str | None = None) -> list[ReplayResult]:
-    """Replay every run under ``paths`` (run folders or folders of runs); with ``refresh``, write
-    each run's call records from its replay."""
-    runs = find_runs(paths)
-    if not runs:
-        raise DataError(f"{', '.join(map(str, paths))}: no recorded runs (folders with a manifest.yaml)")
-    results = [replay(run, python=python) for run in runs]
-    if refresh:
-        for result in results:
-            save_records(result)
-    return results

@@ -63,13 +63,21 @@ _IMPORT = re.compile(
 )
 
 
+#: one of our modules named in a string: a lazy package's table (PEP 562 ``__getattr__``),
+#: ``importlib.import_module("tracer.x")``, an entry point (``"tracer.packit:rules.yaml"``)
+_NAMED = re.compile(rf"""["']({ROOT_PACKAGE}(?:\.\w+)+)[:"']""")
+
+
 def _imports(name: str, path: Path) -> tuple[set[str], set[str]]:
     """(our modules, third-party top-level modules) that one module's source imports anywhere
-    (an import in a docstring's example counts too: a harmless extra)."""
+    (an import in a docstring's example counts too: a harmless extra), and our modules it names
+    in a string (what a lazy package imports when a name is asked for)."""
     ours: set[str] = set()
     theirs: set[str] = set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for found in _IMPORT.finditer(path.read_text(encoding="utf-8", errors="replace")):
+    source = path.read_text(encoding="utf-8", errors="replace")
+    ours.update(named for named in _NAMED.findall(source) if module_file(named))
+    for found in _IMPORT.finditer(source):
         if found["modules"] is not None:
             targets = [part.split()[0] for part in found["modules"].split("#")[0].split(",") if part.split()]
         else:

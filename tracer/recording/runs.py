@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tracer.capture import Trace, Tracer, block_network, no_throttle, redirect_api, redirect_origin
 from tracer.errors import DataError, TracerError
@@ -64,33 +64,16 @@ def cassette_name(step: Step, cassette_format: str = "yaml") -> str:
 # -- recording -----------------------------------------------------------------------------
 
 
-def record_run(
-    pipeline: Pipeline,
-    out_dir: str | Path,
-    manifest: Manifest,
-    *,
-    api_url: str | None = None,
-    trim: bool = True,
-    force: bool = False,
-    files: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
-    finish: Callable[[Path], None] | None = None,
-    cassette_format: str = "yaml",
-    origins: Mapping[str, str] | None = None,
-) -> tuple[Manifest, Trace]:
-    """Run ``pipeline`` once, one cassette per step, and write the run folder atomically.
+@contextmanager
+def new_run(out_dir: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """The folder a new run is written into: a hidden ``.NAME.partial-PID`` beside ``out_dir``
+    that replaces it when the block ends cleanly (an existing run only then), and is removed when
+    the block raises, Ctrl-C included (:mod:`tracer.recording.runfolder`). Anything at
+    ``out_dir`` that is not a run (or an empty folder) is refused unless ``force``.
 
-    ``api_url`` is the server that really answers (a loopback GitHub, reached through
-    the API redirect); None records against api.github.com itself. Until the whole run
-    is recorded it lives in a hidden ``.NAME.partial-PID`` folder beside ``out_dir``;
-    an existing run at ``out_dir`` is replaced only once the new one is complete
-    (:mod:`tracer.recording.runfolder`). Anything at ``out_dir`` that is not a run (or
-    an empty folder) is refused unless ``force``. ``files`` are more files of the run
-    (name: text), e.g. the worker profile it was recorded with, or a callable that gives them once
-    the pipeline ran (their names go into ``manifest.files``). ``finish(folder)`` runs on the
-    complete folder before it replaces anything (e.g. writes its call records); if it fails,
-    nothing is replaced. ``cassette_format`` is ``yaml`` (vcrpy's default) or ``json`` (vcrpy's
-    JSON serializer: parsed several times faster). ``origins`` maps more origins to the loopback
-    servers answering for them (each entered with ``redirect_origin``; cassettes name the origin).
+    >>> with new_run("runs/head-3ch") as folder:                       # doctest: +SKIP
+    ...     manifest, trace = record_into(pipeline, folder, manifest)
+    ...     write_call_records(folder)        # more work on the whole run, before it replaces anything
     """
     out = Path(out_dir)
     check_target(out, force)
@@ -102,6 +85,36 @@ def record_run(
     partial = partial_dir(out)
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir()
+    try:
+        yield partial
+        swap_in(partial, out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def record_into(
+    pipeline: Pipeline,
+    folder: Path,
+    manifest: Manifest,
+    *,
+    api_url: str | None = None,
+    trim: bool = True,
+    files: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None,
+    cassette_format: str = "yaml",
+    origins: Mapping[str, str] | None = None,
+) -> tuple[Manifest, Trace]:
+    """Run ``pipeline`` once, one cassette per step, into ``folder`` (a :func:`new_run`'s), and
+    write its manifest last.
+
+    ``api_url`` is the server that really answers (a loopback GitHub, reached through the API
+    redirect); None records against api.github.com itself. ``files`` are more files of the run
+    (name: text), e.g. the worker profile it was recorded with, or a callable that gives them once
+    the pipeline ran (their names go into ``manifest.files``). ``cassette_format`` is ``yaml``
+    (vcrpy's default) or ``json`` (vcrpy's JSON serializer: parsed several times faster).
+    ``origins`` maps more origins to the loopback servers answering for them (each entered with
+    ``redirect_origin``; cassettes name the origin).
+    """
     if cassette_format not in CASSETTE_FORMATS:
         raise DataError(f"cassette format {cassette_format!r}: one of {', '.join(CASSETTE_FORMATS)}")
     v = recording_vcr(api_url, trim, cassette_format, origins)
@@ -112,10 +125,10 @@ def record_run(
     def around(step: Step) -> Iterator[None]:
         name = cassette_name(step, cassette_format)
         start = len(tracer.calls)
-        with v.use_cassette(str(partial / name)) as cassette:
+        with v.use_cassette(str(folder / name)) as cassette:
             yield
-        if not (partial / name).exists():  # a handler that made no call: an empty cassette
-            write_cassette_atomic(partial / name, {"interactions": [], "version": 1})
+        if not (folder / name).exists():  # a handler that made no call: an empty cassette
+            write_cassette_atomic(folder / name, {"interactions": [], "version": 1})
         calls = tracer.calls[start:]
         entries.append(
             CassetteEntry(
@@ -124,30 +137,34 @@ def record_run(
             )
         )
 
-    try:
-        with ExitStack() as stack:
-            if api_url:
-                stack.enter_context(redirect_api(api_url))
-            for origin, url in (origins or {}).items():
-                stack.enter_context(redirect_origin(origin, url))
-            stack.enter_context(no_throttle())
-            stack.enter_context(tracer)
-            pipeline.run(around=around)
-        manifest.cassettes = entries
-        manifest.versions = library_versions()
-        extra = files() if callable(files) else (files or {})
-        for name, text in extra.items():
-            write_text_atomic(partial / check_run_file(name, "a run's file"), text)
-        if callable(files):
-            manifest.files = sorted(extra)
-        manifest.save(partial)
-        if finish is not None:
-            finish(partial)
-        swap_in(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+    with ExitStack() as stack:
+        if api_url:
+            stack.enter_context(redirect_api(api_url))
+        for origin, url in (origins or {}).items():
+            stack.enter_context(redirect_origin(origin, url))
+        stack.enter_context(no_throttle())
+        stack.enter_context(tracer)
+        pipeline.run(around=around)
+    manifest.cassettes = entries
+    manifest.versions = library_versions()
+    extra = files() if callable(files) else (files or {})
+    for name, text in extra.items():
+        write_text_atomic(folder / check_run_file(name, "a run's file"), text)
+    if callable(files):
+        manifest.files = sorted(extra)
+    manifest.save(folder)
     return manifest, tracer.trace()
+
+
+def record_run(pipeline: Pipeline, out_dir: str | Path, manifest: Manifest, *, force: bool = False,
+               **options: Any) -> tuple[Manifest, Trace]:
+    """:func:`record_into` a :func:`new_run` at ``out_dir``: the whole run, written atomically
+    (``options``: :func:`record_into`'s).
+
+    >>> manifest, trace = record_run(pipeline, "runs/x", Manifest(profile="HEAD"))  # doctest: +SKIP
+    """
+    with new_run(out_dir, force=force) as folder:
+        return record_into(pipeline, folder, manifest, **options)
 
 
 # -- replay --------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.realworker.config import check_knobs
 from tracer.packit.realworker.pipeline import RecordPipeline, ReplayPipeline, Step
 from tracer.packit.realworker.records import INCOMING, environment, save_records
+from tracer.packit.workers import REAL_WORKER, is_real
 from tracer.packit.realworker.source import PackitSource
 from tracer.packit.realworker.world import PackitWorld, ReplayWorld, ServiceUrls
 from tracer.packit.worker import Knobs, load_profile, resolve_knobs
 from tracer.recording.manifest import Manifest
-from tracer.recording.runs import record_run, replay_run
+from tracer.recording.runs import new_run, record_into, replay_run
 
 #: connections a replay may still open: the throwaway database and broker on loopback
 LOOPBACK = (r"127\.0\.0\.1", r"::1", r"localhost")
@@ -92,7 +93,7 @@ def record(request: Mapping[str, Any]) -> dict[str, Any]:
 
         def files() -> dict[str, str]:
             manifest.worker = {
-                "name": "packit-service",
+                "name": REAL_WORKER,
                 "source": {"label": source.label, "commit": source.commit, "fingerprint": source.fingerprint,
                            "path": str(source.root)},
                 "environment": environment(),
@@ -106,18 +107,16 @@ def record(request: Mapping[str, Any]) -> dict[str, Any]:
             }
             return {INCOMING: json.dumps(pipeline.run_files()["incoming"], indent=1) + "\n"}
 
-        def finish(partial: Path) -> None:
-            if request.get("replay", True):
+        with new_run(request["out"], force=request.get("force", False)) as folder:
+            manifest, trace = record_into(
+                pipeline, folder, manifest, api_url=hub.url,
+                origins={o: u for o, u in world.redirects.items() if u != hub.url},
+                trim=request.get("trim", True), files=files, cassette_format=request.get("cassette_format", "yaml"),
+            )
+            if request.get("replay", True):  # its call records, from a replay in a fresh process
                 from tracer.packit.realworker.launch import replay_in_child
 
-                replay_in_child(partial, python=sys.executable, refresh=True, database=request.get("database"))
-
-        manifest, trace = record_run(
-            pipeline, request["out"], manifest, api_url=hub.url,
-            origins={o: u for o, u in world.redirects.items() if u != hub.url},
-            trim=request.get("trim", True), force=request.get("force", False), files=files, finish=finish,
-            cassette_format=request.get("cassette_format", "yaml"),
-        )
+                replay_in_child(folder, python=sys.executable, refresh=True, database=request.get("database"))
     return {
         "run": str(request["out"]), "label": source.label, "steps": len(manifest.cassettes),
         "requests": trace.requests, "charged": trace.charged,
@@ -138,7 +137,7 @@ def replay(request: Mapping[str, Any]) -> dict[str, Any]:
     run = Path(request["run"])
     manifest = Manifest.load(run)
     info = manifest.worker
-    if info.get("name") != "packit-service":
+    if not is_real(manifest):
         raise DataError(f"{run}: not a run of the real packit-service (its manifest has no worker block)")
     source = PackitSource.find(request.get("source") or (info.get("source") or {}).get("path"))
     recorded = (info.get("source") or {}).get("fingerprint")
@@ -150,7 +149,9 @@ def replay(request: Mapping[str, Any]) -> dict[str, Any]:
         raise DataError(f"{run}: {INCOMING} is missing or not a list of events")
     services = info.get("services") or {}
     urls = ServiceUrls(str(services.get("copr", "")), str(services.get("testing_farm", "")))
-    app_key = _replay_key() if info.get("app_id") else None
+    from tracer.packit.runs import replay_app_key
+
+    app_key = replay_app_key() if info.get("app_id") else None
     planned = [Step(e.step, e.event, e.handler, e.chroot) for e in manifest.cassettes]
     with ReplayWorld(info.get("service_config") or {}, urls, str(info.get("copr_user") or "packit"),
                      app_key=app_key, database_url=request.get("database")) as world, world.active():
@@ -161,9 +162,3 @@ def replay(request: Mapping[str, Any]) -> dict[str, Any]:
     if request.get("refresh"):
         save_records(run, result.trace, manifest)
     return {"run": str(run), "trace": result.trace.to_json(name=manifest.name or run.name), "seconds": pipeline.seconds}
-
-
-def _replay_key() -> str:
-    from tracer.packit.runs import _replay_key as key
-
-    return key()

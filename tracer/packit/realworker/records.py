@@ -14,10 +14,11 @@ from importlib import metadata
 from pathlib import Path
 
 from tracer.capture import Trace
+from tracer.packit.workers import REAL_WORKER as WORKER  # noqa: F401  (re-exported)
+from tracer.packit.workers import is_real  # noqa: F401  (re-exported)
 from tracer.recording import callrecords
 from tracer.recording.manifest import Manifest
 
-WORKER = "packit-service"
 #: the libraries a real run's calls depend on, in packit-service's environment
 LIBRARIES = ("packitos", "ogr", "PyGithub", "requests", "urllib3", "PyJWT", "celery", "kombu", "SQLAlchemy",
              "copr", "specfile")
@@ -25,10 +26,6 @@ LIBRARIES = ("packitos", "ogr", "PyGithub", "requests", "urllib3", "PyJWT", "cel
 INCOMING = "incoming.json"
 #: the module that replays a real run inside packit-service's interpreter (its imports key the records)
 REPLAY_ENTRY = "tracer.packit.realworker.inside"
-
-
-def is_real(manifest: Manifest) -> bool:
-    return manifest.worker.get("name") == WORKER
 
 
 def environment() -> dict[str, str]:
