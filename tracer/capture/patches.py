@@ -455,19 +455,19 @@ def redirect_origin(origin: str, base_url: str) -> Iterator[str]:
 
 
 def redirected_from(url: str) -> str:
-    """The ``https://api.github.com/…`` URL that ``url``, a request sent to an active
-    :func:`redirect_api` target, stands for; any other URL unchanged. A recorder's request
-    filter uses it so cassettes hold GitHub's URLs whatever server answered (and replay on
-    any port)::
+    """The URL at the origin that ``url``, a request sent to an active :func:`redirect_api` or
+    :func:`redirect_origin` target, stands for; any other URL unchanged. A recorder's request
+    filter uses it so cassettes hold GitHub's (the origin's) URLs whatever server answered, and
+    replay on any port::
 
         with redirect_api("http://127.0.0.1:8123"):
             redirected_from("http://127.0.0.1:8123/repos/o/r") == "https://api.github.com/repos/o/r"
     """
     with _lock:
         targets = list(_redirects)
-    for base in reversed(targets):
+    for origin, base in reversed(targets):
         if url.startswith(base) and (len(url) == len(base) or url[len(base)] in "/?"):
-            return GITHUB_API + url[len(base):]
+            return origin + url[len(base):]
     return url
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tracer.capture.forges import FORGE_NAMES
 from tracer.cli.convention import add_format, add_measure, emit, emit_json
 from tracer.cli.terminal import progress, width
 
@@ -29,13 +28,23 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "github.example.com/api/v3 (each forge's known hosts always are); calls to other hosts are "
         "reported apart, never charged",
     )
-    parser.add_argument("--forge", choices=FORGE_NAMES, default="github",
-                        help="whose API calls to count (default: github; the others are reported apart)")
+    parser.add_argument("--forge", type=_forge, default="github", metavar="FORGE",
+                        help="whose API calls to count (default: github; another forge api-tracer knows, e.g. gitlab: the others' "
+                             "are reported apart)")
     parser.add_argument("--details", action="store_true", help="each run in full (the default for one run)")
     add_measure(parser)
     add_format(parser)
     parser.set_defaults(func=run)
     return parser
+
+
+def _forge(name: str) -> str:
+    """A forge's name, checked against the forges api-tracer knows (loaded only when given)."""
+    from tracer.capture.forges import FORGE_NAMES
+
+    if name not in FORGE_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown forge {name!r} (one of {', '.join(FORGE_NAMES)})")
+    return name
 
 
 def groups(paths: list[str]) -> list[Path]:

@@ -152,8 +152,10 @@ def progress(items: Iterable[T], what: str, *, total: int | None = None, unit: s
         return
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
+    # every item shown (items here take a second, not microseconds: tqdm's own
+    # estimate of how many to skip can leave the last one unshown)
     bar = tqdm(items, desc=what, total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
-               disable=None)
+               disable=None, miniters=1, mininterval=0)
     try:
         yield from bar
     finally:
@@ -171,7 +173,8 @@ class Steps:
                 from tqdm import tqdm
             except ImportError:  # pragma: no cover
                 return
-            self.bar = tqdm(desc=what, total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+            self.bar = tqdm(desc=what, total=total, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True,
+                            miniters=1, mininterval=0)
 
     def step(self, label: str = "") -> None:
         if self.bar is not None:
