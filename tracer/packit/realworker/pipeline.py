@@ -45,6 +45,7 @@ from tracer.live.labels import Labels
 from tracer.packit.loopback.copr import SRPM_CHROOT
 from tracer.packit.worker import Knobs, PROCESS_MESSAGE, pipeline_target
 from tracer.packit.worker.events import copr_message, pr_webhook, tf_notification
+from tracer.packit.worker.pipeline import Step  # one step of a pipeline, the reference worker's and this one's
 
 MAIN_TASK = "task.steve_jobs.process_message"
 #: the queues packit-service's tasks go to (celery_config: default, routes; the rate-limited one)
@@ -53,21 +54,6 @@ QUEUES = ("short-running", "long-running", "rate-limited")
 
 class PipelineError(DataError):
     """packit-service did not do what a PR pipeline needs (a task failed, a step is missing)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One task run: ``process_message`` of an incoming event, or a handler task it sent."""
-
-    index: int
-    event: str
-    handler: str
-    chroot: str | None = None
-
-    @property
-    def label(self) -> str:
-        where = f" [{self.chroot}]" if self.chroot else ""
-        return f"{self.index:03d} {self.event}: {self.handler}{where}"
 
 
 @dataclass
