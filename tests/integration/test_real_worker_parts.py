@@ -63,6 +63,8 @@ def test_releases_answer_the_aliases_libraries():
         assert {r["state"] for r in bodhi["releases"]} == {"current"} and bodhi["pages"] == 1
         assert "Leap" in requests.get(releases.url + "/api/v0/distributions.json").json()
         assert requests.get(releases.url + "/public/source/openSUSE").text.startswith("<productlist")
+        oidc = requests.get(releases.url + "/openidc/.well-known/openid-configuration").json()
+        assert oidc["token_endpoint"] == "https://id.fedoraproject.org/openidc/Token"  # bodhi-client's BodhiClient()
 
 
 def test_services_world_is_checked():

@@ -2,7 +2,9 @@
 
 packit expands targets such as ``fedora-stable`` through ``fedora-distro-aliases`` (Bodhi's
 ``GET /releases/``) and ``opensuse-distro-aliases`` (``get.opensuse.org`` and
-``api.opensuse.org``), whose addresses are constants in those libraries: a client reaches this
+``api.opensuse.org``), whose addresses are constants in those libraries; packit of early 2023
+(0.67) reads Bodhi through ``bodhi-client``, whose ``BodhiClient()`` first reads Fedora's OpenID
+Connect discovery document (``id.fedoraproject.org``). A client reaches this
 server through :func:`tracer.capture.redirect_origin`, one server per origin (:data:`ORIGINS`,
 so that a recording can tell which origin answered)::
 
@@ -20,8 +22,11 @@ from xml.sax.saxutils import quoteattr
 from tracer.packit.loopback.jsonservice import Answer, Call, JsonService
 from tracer.packit.loopback.services_world import ServicesWorld
 
-#: the origins the aliases libraries hold as constants (each server answers all three's routes)
-ORIGINS = ("https://bodhi.fedoraproject.org", "https://get.opensuse.org", "https://api.opensuse.org")
+#: the origins the aliases libraries hold as constants (each server answers all their routes)
+ORIGINS = ("https://bodhi.fedoraproject.org", "https://get.opensuse.org", "https://api.opensuse.org",
+           "https://id.fedoraproject.org")
+#: Fedora's identity provider, as bodhi-client names it (its discovery document names its endpoints)
+FEDORA_IDP = "https://id.fedoraproject.org/openidc"
 
 
 class FakeReleases(JsonService):
@@ -31,6 +36,7 @@ class FakeReleases(JsonService):
         ("GET", r"/releases", "bodhi_releases"),
         ("GET", r"/api/v0/distributions.json", "opensuse_distributions"),
         ("GET", r"/public/source/openSUSE", "opensuse_products"),
+        ("GET", r"/openidc/\.well-known/openid-configuration", "oidc_discovery"),
     )
 
     def __init__(self, world: ServicesWorld | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -51,3 +57,15 @@ class FakeReleases(JsonService):
             for product in self.world.opensuse_products
         )
         return 200, f"<productlist count={quoteattr(str(len(self.world.opensuse_products)))}>{items}</productlist>"
+
+    def oidc_discovery(self, call: Call) -> Answer:
+        """The OpenID Connect discovery document ``BodhiClient()`` reads before anything else (it
+        builds its OAuth2 session from ``token_endpoint``; reading releases needs no login)."""
+        return 200, {
+            "issuer": f"{FEDORA_IDP}/",
+            "authorization_endpoint": f"{FEDORA_IDP}/Authorization",
+            "token_endpoint": f"{FEDORA_IDP}/Token",
+            "userinfo_endpoint": f"{FEDORA_IDP}/UserInfo",
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query", "fragment", "form_post", "oob"],
+        }
