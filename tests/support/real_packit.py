@@ -72,3 +72,21 @@ def add_one_call(root: Path) -> None:
     text = path.read_text()
     assert text.count(CHANGED_LINE) == 1, f"{path}: the line to change is not there once"
     path.write_text(text.replace(CHANGED_LINE, ADDED_LINE + CHANGED_LINE))
+
+
+#: packit-service's commit of 2023-02-08 (the published model's "C"), and the variable naming its interpreter
+ERA_C = "bc1f66bb"
+PYTHON_C_ENV = "API_TRACER_PACKIT_PYTHON_C"
+
+
+def packit_python_c() -> str:
+    """``$API_TRACER_PACKIT_PYTHON_C``: an environment built from ``.ci/packit-service-bc1f66bb.txt``.
+    CI does not build it (older ogr, PyGithub, Celery, SQLAlchemy), so without it the test skips,
+    even under ``API_TRACER_REQUIRE_REAL=1``."""
+    chosen = os.environ.get(PYTHON_C_ENV)
+    if not chosen:
+        pytest.skip(f"needs packit-service {ERA_C}'s own environment, which CI does not build: "
+                    f".ci/packit-service-env DIR {ERA_C}, then {PYTHON_C_ENV}=DIR/bin/python")
+    if not os.access(chosen, os.X_OK):
+        pytest.fail(f"${PYTHON_C_ENV}={chosen} is not an executable Python", pytrace=False)
+    return chosen
