@@ -131,3 +131,60 @@ def test_redirects_reach_another_process_through_the_environment(monkeypatch):
             answer = requests.get("https://bodhi.fedoraproject.org/releases/", params={"state": "current"})
         assert redirects == {"https://bodhi.fedoraproject.org": releases.url}
         assert answer.json()["releases"] and releases.count("GET", "/releases") == 1
+
+
+def _git(*args: str, env: dict[str, str], cwd=None) -> str:
+    import subprocess
+
+    return subprocess.run(["git", *args], env=env, cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def test_git_remote_serves_what_the_loopback_github_serves(tmp_path):
+    """packit's LocalProject, step by step with real git: clone the https URL, fetch the PR head
+    and the target branch, merge; the files are the loopback GitHub's at the PR head, and the
+    same spec built elsewhere (a replay) gives the same commits."""
+    import os
+
+    from tracer.packit.loopback import World
+    from tracer.packit.realworker.gitremote import build_remotes, git_env, git_spec
+    from tracer.packit.worker import resolve_knobs, scenario_world
+
+    knobs = resolve_knobs(load_profile("C"), Knobs.from_mapping({"chroots": 3}))
+    world = World.from_dict(scenario_world(knobs), source="scenario")
+    spec = git_spec(world)
+    root = build_remotes(spec, tmp_path / "git")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GIT_CONFIG_NOSYSTEM": "1", **git_env(root)}
+    work = tmp_path / "sandcastle"
+    _git("clone", "--quiet", "https://github.com/packit/hello-world.git", str(work), env=env)
+    _git("fetch", "--quiet", "origin", "+refs/pull/1/head:refs/remotes/origin/pr-head/1", env=env, cwd=work)
+    _git("checkout", "--quiet", "-b", "pr-head/1", "origin/pr-head/1", env=env, cwd=work)
+    _git("checkout", "--quiet", "main", env=env, cwd=work)
+    _git("merge", "--quiet", "pr-head/1", env=env, cwd=work)  # a fast-forward: no identity needed
+    repo = world.repositories["packit/hello-world"]
+    head_sha = repo.pulls[1].head_sha
+    tree = repo.tree(head_sha)
+    assert tree and knobs.config_file in tree
+    files = sorted(_git("ls-files", env=env, cwd=work).split())
+    assert files == sorted(tree)
+    assert all((work / path).read_text() == text for path, text in tree.items())
+    assert _git("log", "-1", "--format=%s", env=env, cwd=work).strip() == f"world commit {head_sha}"
+    again = build_remotes(spec, tmp_path / "again")
+    shas = [_git("--git-dir", str(r / "packit/hello-world.git"), "show-ref", env=env) for r in (root, again)]
+    assert shas[0] == shas[1] and "refs/pull/2/head" in shas[0]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"repositories": {"a/b": {"head": "refs/heads/main", "refs": {"refs/heads/main": "1" * 40}, "commits": {}}}},
+     "a/b refs/heads/main names commit 1111111111111111111111111111111111111111, which it does not hold"),
+    ({"repositories": {"a/b": {"head": "refs/heads/x", "refs": {}, "commits": {}}}}, "a/b's head refs/heads/x is none"),
+    ({"repositories": {"a/b": {}}}, "not a loopback git spec (KeyError"),
+])
+def test_git_spec_bad_input_is_one_line(spec, message, tmp_path):
+    from tracer.packit.realworker.gitremote import build_remotes, load_spec
+
+    with pytest.raises(DataError, match="^the git spec: " + message.replace("(", r"\(").replace(".", r"\.")) as err:
+        build_remotes(spec, tmp_path)
+    assert "\n" not in str(err.value)
+    (tmp_path / "git-remote.json").write_text("{")
+    with pytest.raises(DataError, match=r"git-remote\.json: cannot read the loopback git spec"):
+        load_spec(tmp_path / "git-remote.json")

@@ -64,10 +64,13 @@ def service_config(
     admins: Iterable[str],
     github: Mapping[str, Any],
     testing_farm_api_url: str,
+    work_dir: str | None = None,
 ) -> dict[str, Any]:
     """packit-service's service config for a run: ``github`` is the ``authentication.github.com``
-    block (``{"token": ...}`` or ``{"github_app_id": ..., "github_app_private_key": PEM}``)."""
+    block (``{"token": ...}`` or ``{"github_app_id": ..., "github_app_private_key": PEM}``);
+    ``work_dir`` its ``command_handler_work_dir`` (where packit clones; default /tmp/sandcastle)."""
     return {
+        **({"command_handler_work_dir": work_dir} if work_dir else {}),
         "deployment": deployment,
         "authentication": {"github.com": dict(github)},
         "testing_farm_api_url": testing_farm_api_url,

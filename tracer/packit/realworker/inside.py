@@ -21,6 +21,7 @@ from typing import Any
 from tracer.errors import DataError, UsageError
 from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.realworker.config import check_knobs
+from tracer.packit.realworker.gitremote import GIT_FILE, load_spec
 from tracer.packit.realworker.pipeline import RecordPipeline, ReplayPipeline, Step
 from tracer.packit.realworker.records import INCOMING, environment, save_records
 from tracer.packit.workers import REAL_WORKER, is_real
@@ -105,7 +106,8 @@ def record(request: Mapping[str, Any]) -> dict[str, Any]:
                 "allowlist": target,
                 "sent_not_run": pipeline.run_files()["sent_not_run"],
             }
-            return {INCOMING: json.dumps(pipeline.run_files()["incoming"], indent=1) + "\n"}
+            return {INCOMING: json.dumps(pipeline.run_files()["incoming"], indent=1) + "\n",
+                    GIT_FILE: json.dumps(world.git_spec, indent=1, sort_keys=True) + "\n"}
 
         with new_run(request["out"], force=request.get("force", False)) as folder:
             manifest, trace = record_into(
@@ -153,8 +155,9 @@ def replay(request: Mapping[str, Any]) -> dict[str, Any]:
 
     app_key = replay_app_key() if info.get("app_id") else None
     planned = [Step(e.step, e.event, e.handler, e.chroot) for e in manifest.cassettes]
+    git = load_spec(run / GIT_FILE) if (run / GIT_FILE).is_file() else None  # runs recorded before it: none
     with ReplayWorld(info.get("service_config") or {}, urls, str(info.get("copr_user") or "packit"),
-                     app_key=app_key, database_url=request.get("database")) as world, world.active():
+                     app_key=app_key, database_url=request.get("database"), git=git) as world, world.active():
         app = load_app(source)
         approve(str(info.get("allowlist") or "github.com/packit"))
         pipeline = ReplayPipeline(app, planned, incoming, str(run / INCOMING))

@@ -172,7 +172,9 @@ class _Pipeline:
         if handler_name == PROCESS_MESSAGE:
             return handler_name, incoming.event, incoming.chroot
         event = labels().event(handler_name, kwargs) or incoming.event
-        return handler_name, event, _chroot_of(kwargs)
+        # a task whose event names no chroot runs for the incoming event's: at bc1f66bb the test
+        # submission's event is the build's EventData (tests_targets_override, no chroot)
+        return handler_name, event, _chroot_of(kwargs) or incoming.chroot
 
     def _tasks_of(self, incoming: Incoming) -> Iterator[tuple[Step, str, str, dict[str, Any]]]:
         """Publish ``incoming`` and yield each pipeline task it leads to, as a step, in order."""

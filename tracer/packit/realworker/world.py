@@ -43,6 +43,7 @@ from tracer.packit.loopback.releases import FakeReleases
 from tracer.packit.loopback.services_world import ServicesWorld
 from tracer.packit.loopback.testing_farm import FakeTestingFarm
 from tracer.packit.realworker.config import FIXED_SERVICE_CONFIG, service_config
+from tracer.packit.realworker.gitremote import build_remotes, git_env, git_spec
 from tracer.packit.realworker.servers import Database, ExternalDatabase, RedisBroker, ThrowawayPostgres
 from tracer.packit.worker import Knobs, scenario_world, service_settings
 
@@ -98,6 +99,7 @@ class _Base:
     database: Database | None = None
     broker: RedisBroker | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    git_spec: dict[str, Any] = field(default_factory=dict)
     _stack: ExitStack | None = None
 
     def _write_files(self, config: dict[str, Any], copr_config: str) -> None:
@@ -125,6 +127,20 @@ class _Base:
         self.broker = stack.enter_context(RedisBroker())
         self.env.update(self.database.env)
         self.env.update(self.broker.env)
+
+    def _start_git(self, spec: dict[str, Any]) -> None:
+        """The loopback git remote (:mod:`.gitremote`) in the private folder, reached through git's
+        config in :attr:`env`; packit's clones go to :attr:`work_dir` (not the shared /tmp/sandcastle)."""
+        assert self.home is not None
+        self.git_spec = spec
+        self.env.update(git_env(build_remotes(spec, self.home / "git")))
+        self.work_dir.mkdir(mode=0o700)
+
+    @property
+    def work_dir(self) -> Path:
+        """packit-service's ``command_handler_work_dir``: where packit clones the repository."""
+        assert self.home is not None
+        return self.home / "sandcastle"
 
     @property
     def process_env(self) -> dict[str, str]:
@@ -196,6 +212,7 @@ class PackitWorld(_Base):
             self.testing_farm = stack.enter_context(FakeTestingFarm(self.services))
             self.releases = {origin: stack.enter_context(FakeReleases(self.services)) for origin in RELEASE_ORIGINS}
             self._start_backends(stack, self.database_url)
+            self._start_git(git_spec(world))
             settings = service_settings(self.knobs, self.world_template)
             if self.knobs.auth == "app":
                 assert self.hub.app_id is not None and self.hub.app_private_key is not None
@@ -204,7 +221,7 @@ class PackitWorld(_Base):
             else:
                 github = {"token": self.hub.issue_token(BOT_LOGIN)}
             config = service_config(deployment=settings.deployment, admins=settings.admins, github=github,
-                                    testing_farm_api_url=self.urls.testing_farm)
+                                    testing_farm_api_url=self.urls.testing_farm, work_dir=str(self.work_dir))
             self._write_files(config, self.copr.client_config())
             self.redirects = {GITHUB_API: self.hub.url, **{o: server.url for o, server in self.releases.items()}}
         except BaseException:
@@ -220,6 +237,7 @@ class PackitWorld(_Base):
             if key in github:
                 github[key] = "(made for the run)"
         config["testing_farm_secret"] = "(the loopback's)"
+        config["command_handler_work_dir"] = "(the world's)"
         return config
 
 
@@ -227,8 +245,10 @@ class ReplayWorld(_Base):
     """PostgreSQL, Redis and the config files of a recorded run (its URLs; a replay credential)."""
 
     def __init__(self, recorded_config: Mapping[str, Any], urls: ServiceUrls, copr_user: str, *,
-                 app_key: str | None = None, database_url: str | None = None) -> None:
+                 app_key: str | None = None, database_url: str | None = None,
+                 git: Mapping[str, Any] | None = None) -> None:
         super().__init__()
+        self.recorded_git = git
         self.recorded_config = recorded_config
         self.urls = urls
         self.copr_user = copr_user
@@ -241,6 +261,9 @@ class ReplayWorld(_Base):
         try:
             self._start_backends(stack, self.database_url)
             config = json.loads(json.dumps(dict(self.recorded_config)))
+            if self.recorded_git is not None:  # git bypasses the cassettes: the same repositories again
+                self._start_git(dict(self.recorded_git))
+                config["command_handler_work_dir"] = str(self.work_dir)
             config["testing_farm_secret"] = FIXED_SERVICE_CONFIG["testing_farm_secret"]
             github = config["authentication"]["github.com"]
             if "github_app_id" in github:
