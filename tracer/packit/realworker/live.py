@@ -138,7 +138,8 @@ def _direct(world: Any, knobs: Any, source: Any, trace_dir: Path, env: dict[str,
     def around(step: Step) -> Iterator[None]:
         before = _traces(trace_dir)
         yield
-        steps.append({"index": step.index, "event": step.event, "handler": step.handler, "chroot": step.chroot,
+        steps.append({"index": step.index, "incoming": pipeline.incoming[-1].event, "event": step.event,
+                      "handler": step.handler, "chroot": step.chroot,
                       "traces": sorted(_traces(trace_dir) - before),
                       "metrics": _multiprocess_text(env["PROMETHEUS_MULTIPROC_DIR"])})
 

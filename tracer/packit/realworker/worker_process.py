@@ -32,7 +32,8 @@ def tag() -> str:
     task = current_task
     request = getattr(task, "request", None) if task else None
     task_id = getattr(request, "id", None)
-    return f"{task.name} {task_id}" if task_id else "-"
+    name = getattr(task.name, "value", task.name)  # packit-service names its tasks with a str Enum
+    return f"{name} {task_id}" if task_id else "-"
 
 
 def _tagging(send: Any) -> Any:
