@@ -43,9 +43,11 @@ from tracer.errors import UsageError
 MODES = ("direct", "prefork", "gevent")
 #: the worker's concurrency (packit-service's run_worker.sh: POOL=gevent when CONCURRENCY > 1)
 CONCURRENCY = 2
-#: how long one event may take in a worker: its tasks take 0.1-1.5 s each in direct calls (the
-#: real worker's record, tests/real), an event runs at most 3 of them (a PR webhook: process_message,
-#: then the Copr build and the test submission side by side), plus the worker's start for the first
+#: how long one event may take in a worker. Measured (tests/real/test_real_live.py, 1 chroot, a
+#: 2-core machine at a load average of about 2): 1.0-4.1 s an event with prefork, 1.0-5.5 s with
+#: gevent, the longest the PR webhook (process_message, then the Copr build and the test submission
+#: side by side); of which about 1 s is this wait's own two quiet rounds of ``inspect``. Ten times
+#: the longest leaves room for a machine ten times as busy before a run fails as stuck.
 EVENT_TIMEOUT = 60.0
 #: how long a worker may take to answer ``inspect`` (busy prefork main process, or gevent hub)
 INSPECT_TIMEOUT = 1.0
