@@ -23,6 +23,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bench-live-mp-"))  # before prometheus_client
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,6 +89,51 @@ def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5)
     return {name: (times[name], cpu[name] / (calls * len(times[name]))) for name in times}
 
 
+def breakdown(per_task: int, tasks: int = 20, repeat: int = 100) -> dict[str, float]:
+    """Where live mode's time goes, isolated and warm (µs): building one Call from what capture
+    saw, ending one task (its calls into multiprocess metrics), one metric write."""
+    server = start()
+    session = requests.Session()
+    metrics = Metrics.multiprocess()
+    pending: list[Any] = []
+    records: list[TaskRecord] = []
+    build, done = Tracer._build, Metrics.task_done
+
+    def keep_pending(self: Tracer) -> None:
+        pending.extend(self._pending)
+        build(self)
+
+    def keep_record(self: Metrics, record: TaskRecord) -> None:
+        records.append(record)
+        done(self, record)
+
+    Tracer._build, Metrics.task_done = keep_pending, keep_record  # type: ignore[method-assign]
+    try:
+        with redirect_api(f"http://127.0.0.1:{server.server_port}"), LiveTracer(metrics.add_calls):
+            _tasks(session, metrics, tasks, per_task)
+    finally:
+        Tracer._build, Metrics.task_done = build, done  # type: ignore[method-assign]
+        server.shutdown()
+    tracer = Tracer(skip_sleeps=False)
+    start_at = time.perf_counter()
+    for _ in range(repeat):
+        tracer._pending = list(pending)
+        tracer._build()
+        tracer.clear()
+    per_call = (time.perf_counter() - start_at) / (repeat * len(pending))
+    start_at = time.perf_counter()
+    for _ in range(repeat):
+        for record in records:
+            metrics.task_done(record)
+    per_task = (time.perf_counter() - start_at) / (repeat * len(records))
+    child = metrics._instruments.child(metrics._instruments.seen, ("true",))  # type: ignore[union-attr]
+    start_at = time.perf_counter()
+    for _ in range(repeat * 100):
+        child.inc()
+    write = (time.perf_counter() - start_at) / (repeat * 100)
+    return {"build a Call": per_call * 1e6, "end a task": per_task * 1e6, "one metric write": write * 1e6}
+
+
 def _pipeline_tasks() -> list[list[TaskRecord]]:
     """The reference pipelines (1, 2, 3 chroots) as task records, one per handler invocation."""
     pipelines = []
@@ -144,6 +190,8 @@ def main() -> None:
     live, _ = result["live"]
     print(f"live mode overhead ratio {statistics.median(live) / statistics.median(base):.3f} of the medians, "
           f"{min(live) / min(base):.3f} of the fastest batches (goal <= 1.05)")
+    pieces = breakdown(args.calls_per_task)
+    print("where live mode's time goes (isolated, warm): " + ", ".join(f"{k} {v:.1f} µs" for k, v in pieces.items()))
     from live_servers import AggregatingGateway
 
     with AggregatingGateway() as gateway:

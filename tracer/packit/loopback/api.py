@@ -35,7 +35,7 @@ from tracer.packit.loopback.appauth import (
 )
 from tracer.packit.loopback.endpoints import JWT_BAD, TOKEN_LIFETIME, Endpoints, route
 from tracer.packit.loopback.faults import Fault
-from tracer.packit.loopback.messages import ApiError, Ctx, LoggedRequest, Principal, Reply, Request, not_found
+from tracer.packit.loopback.messages import TAG_HEADER, ApiError, Ctx, LoggedRequest, Principal, Reply, Request, not_found
 from tracer.packit.loopback.ratelimit import RateBook, RateBucket
 from tracer.packit.loopback.world import World
 
@@ -306,6 +306,7 @@ class FakeApi(Endpoints):
                 principal=principal.kind if principal else None,
                 fault=fault,
                 remaining=remaining,
+                tag=req.headers.get(TAG_HEADER),
             )
         )
         return Reply(status, headers, payload)

@@ -20,6 +20,11 @@ class Principal:
     installation_id: int | None = None
 
 
+#: a request header the server logs as :attr:`LoggedRequest.tag` (a client names itself: which
+#: process or task sent the request), so a test can split the server's own count by sender
+TAG_HEADER = "X-Loopback-Tag"
+
+
 @dataclass(frozen=True)
 class LoggedRequest:
     """One request as the server saw it."""
@@ -35,6 +40,7 @@ class LoggedRequest:
     principal: str | None  # user, installation, app, anonymous; None when authentication failed
     fault: str | None = None  # kind of the injected fault that answered, if any
     remaining: int | None = None  # the bucket's remaining count after the request
+    tag: str | None = None  # the request's TAG_HEADER: who sent it, as the client says (e.g. a Celery task)
 
 
 @dataclass

@@ -7,6 +7,7 @@ Public API (api-tracer's side; packit-service runs in its own interpreter, :mod:
     answer["requests"], answer["charged"], answer["server"]       # the loopback GitHub's own count per step
     result = replay_real("runs/real-3ch")                          # a ReplayResult, offline
     PackitWorld(knobs) / ReplayWorld(...)                          # the world around it (.world)
+    run_child("live", {"source": ..., "mode": "gevent", ...}, python)   # its app with live mode (.live)
 
 A run folder is the reference worker's (manifest, one cassette per task, ``calls.json``) plus
 ``incoming.json`` (the events handed in) and the manifest's ``worker`` block (source, environment,

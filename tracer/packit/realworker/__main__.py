@@ -1,6 +1,7 @@
-"""``python -m tracer.packit.realworker record|replay``: one run, in packit-service's interpreter.
+"""``python -m tracer.packit.realworker record|replay|live``: one run, in packit-service's interpreter.
 
-Reads a JSON request on stdin (see :mod:`tracer.packit.realworker.inside`) and prints one JSON
+Reads a JSON request on stdin (see :mod:`tracer.packit.realworker.inside`; ``live``:
+:mod:`tracer.packit.realworker.live`) and prints one JSON
 line on stdout: the answer, or ``{"error": ..., "kind": "usage"|"data"|"bug"}``. Everything
 else (packit-service's logs) goes to stderr.
 """
@@ -18,12 +19,17 @@ def main(argv: list[str]) -> int:
     out = sys.stdout
     sys.stdout = sys.stderr  # whatever packit-service prints stays off the answer line
     try:
-        if len(argv) != 1 or argv[0] not in ("record", "replay"):
-            raise UsageError("usage: python -m tracer.packit.realworker record|replay < request.json")
+        if len(argv) != 1 or argv[0] not in ("record", "replay", "live"):
+            raise UsageError("usage: python -m tracer.packit.realworker record|replay|live < request.json")
         request = json.loads(sys.stdin.read() or "{}")
-        from tracer.packit.realworker import inside
+        if argv[0] == "live":
+            from tracer.packit.realworker import live
 
-        answer = inside.record(request) if argv[0] == "record" else inside.replay(request)
+            answer = live.run(request)
+        else:
+            from tracer.packit.realworker import inside
+
+            answer = inside.record(request) if argv[0] == "record" else inside.replay(request)
         code = 0
     except TracerError as exc:
         answer = {"error": str(exc), "kind": "usage" if isinstance(exc, UsageError) else "data"}

@@ -35,13 +35,9 @@ from tracer.recording.runs import new_run, record_into, replay_run
 LOOPBACK = (r"127\.0\.0\.1", r"::1", r"localhost")
 
 
-def load_app(source: PackitSource) -> Any:
-    """Import packit-service from ``source`` (its environment already set), create its schema from
-    its own models, approve the scenario's namespace, and freeze what exists for the collector.
-
-    packit-service's handlers call ``gc.collect()`` twice per run (``log_memory_stats``); frozen,
-    the imported code is not scanned again each time (the calls made do not change).
-    """
+def import_packit(source: PackitSource) -> None:
+    """Import packit-service from ``source`` (its environment already set) and create its schema
+    from its own models (its tasks are not imported: :func:`load_app`)."""
     root = str(source.root)
     if root not in sys.path:
         sys.path.insert(0, root)
@@ -53,6 +49,16 @@ def load_app(source: PackitSource) -> Any:
     from packit_service.models import Base, engine
 
     Base.metadata.create_all(engine)
+
+
+def load_app(source: PackitSource) -> Any:
+    """Import packit-service from ``source`` (:func:`import_packit`) and its tasks, and freeze what
+    exists for the collector; its ``celery_app``.
+
+    packit-service's handlers call ``gc.collect()`` twice per run (``log_memory_stats``); frozen,
+    the imported code is not scanned again each time (the calls made do not change).
+    """
+    import_packit(source)
     from packit_service.worker import tasks
 
     gc.collect()
