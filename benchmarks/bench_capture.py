@@ -1,11 +1,14 @@
 """Tracer overhead per call and classification throughput.
 
-    python benchmarks/bench_capture.py [--calls 2000] [--rounds 7]
+    python benchmarks/bench_capture.py [--calls 2000] [--rounds 7] [--client requests|httpx]
 
-Overhead: the same keep-alive ``requests`` calls to a loopback server, untraced
-and traced (interleaved batches), printed as ratios of the medians and of the fastest batches
-(the second is the steadier on a busy machine), and the tracer's CPU time per call (the
-client thread's CPU time, traced minus untraced). Goal: ≤ 1.03.
+Overhead: the same keep-alive calls to a loopback server, untraced and traced (interleaved
+batches), printed as ratios of the medians and of the fastest batches (the second is the
+steadier on a busy machine), and the tracer's CPU time per call (the client thread's CPU time,
+traced minus untraced). Goal: ≤ 1.03. ``--client requests`` (the default): a
+``requests.Session`` asking GitHub's API (``api.github.com``, redirected to the loopback);
+``--client httpx``: a sync ``httpx.Client`` asking Forgejo's API (the loopback named as a
+Forgejo instance, ``Tracer(hosts=["forgejo=127.0.0.1:PORT"])``), as pyforgejo does.
 Throughput: ``Classifier.classify`` on a real stack 25 frames deep, printed as
 calls/s (goal ≥ 250,000) beside a baseline of plain ``urlsplit`` on the same URLs.
 """
@@ -21,6 +24,11 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import contextlib  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import httpx  # noqa: E402
 import requests  # noqa: E402
 
 from _server import start  # noqa: E402
@@ -35,39 +43,63 @@ URLS = [
 ]
 
 
-def _calls(session: requests.Session, n: int) -> float:
+#: the same questions of Forgejo's API (pyforgejo's paths), for --client httpx
+FORGEJO_PATHS = [
+    "/api/v1/repos/packit/hello-world",
+    "/api/v1/repos/packit/hello-world/contents/.packit.yaml?ref=main",
+    "/api/v1/repos/packit/hello-world/pulls/1",
+    "/api/v1/repos/packit/hello-world/branches/main",
+    "/api/v1/version",
+]
+CLIENTS = ("requests", "httpx")
+
+
+def _calls(get: Callable[[str], Any], urls: list[str], n: int) -> float:
     start = time.perf_counter()
     for i in range(n):
-        session.get(URLS[i % len(URLS)])
+        get(urls[i % len(urls)])
     return (time.perf_counter() - start) / n
 
 
-def overhead(calls: int, rounds: int, batch: int = 100) -> tuple[list[float], list[float], float]:
+def overhead(calls: int, rounds: int, batch: int = 100, client: str = "requests") -> tuple[list[float], list[float], float]:
     """Seconds per call of each batch, untraced and traced, over alternating batches (ABBA
     order), and the tracer's CPU seconds per call in this thread."""
     server = start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    session = requests.Session()
+    host = f"127.0.0.1:{server.server_port}"
+    base = f"http://{host}"
+    if client == "httpx":
+        session: Any = httpx.Client()
+        urls = [base + path for path in FORGEJO_PATHS]
+        tracer = Tracer(hosts=[f"forgejo={host}"])
+        redirect: Any = contextlib.nullcontext()
+    else:
+        session = requests.Session()
+        urls = URLS
+        tracer = Tracer()
+        redirect = redirect_api(base)
+    get = session.get
     plain: list[float] = []
     traced: list[float] = []
     cpu = {"plain": 0.0, "traced": 0.0}
-    tracer = Tracer()
+
+    def _calls_(n: int) -> float:
+        return _calls(get, urls, n)
 
     def plain_batch() -> float:
         start = time.thread_time()
-        seconds = _calls(session, batch)
+        seconds = _calls_(batch)
         cpu["plain"] += time.thread_time() - start
         return seconds
 
     def traced_batch() -> float:
         start = time.thread_time()
         with tracer, handler("bench", event="bench"):
-            seconds = _calls(session, batch)
+            seconds = _calls_(batch)
         cpu["traced"] += time.thread_time() - start
         return seconds
 
-    with redirect_api(base):
-        _calls(session, 300)  # warm up
+    with redirect:
+        _calls_(300)  # warm up
         for r in range(rounds * max(1, calls // batch // 2)):
             if r % 2:
                 traced.append(traced_batch())
@@ -75,7 +107,10 @@ def overhead(calls: int, rounds: int, batch: int = 100) -> tuple[list[float], li
             else:
                 plain.append(plain_batch())
                 traced.append(traced_batch())
-    assert tracer.trace().requests == batch * len(traced)
+    trace = tracer.trace()
+    view = trace if client == "requests" else trace.on("forgejo")
+    assert view.requests == batch * len(traced) and not view.elsewhere, "every traced call seen, on the forge's API"
+    session.close()
     server.shutdown()
     return plain, traced, (cpu["traced"] - cpu["plain"]) / (batch * len(traced))
 
@@ -106,9 +141,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--client", choices=CLIENTS, default="requests",
+                        help="the HTTP client whose calls are traced (default: requests)")
     args = parser.parse_args()
     rate, base = classification(200_000)  # first: each measurement from a fresh process state
-    plain, traced, cpu = overhead(args.calls, args.rounds)
+    plain, traced, cpu = overhead(args.calls, args.rounds, client=args.client)
+    print(f"client              {args.client}")
     p, t = statistics.median(plain), statistics.median(traced)
     print(f"per call, untraced  {p * 1e6:8.1f} µs median, {min(plain) * 1e6:8.1f} µs fastest batch")
     print(f"per call, traced    {t * 1e6:8.1f} µs median, {min(traced) * 1e6:8.1f} µs fastest batch")

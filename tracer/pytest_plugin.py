@@ -14,7 +14,13 @@ Fixtures and markers over :mod:`tracer.budget` (the logic) and :mod:`tracer.capt
 Limits: ``total``, ``is_project_private``, ``is_user_approved``, ``load_packit_yaml``, ``set_status``,
 ``auth``, ``other`` (exact, ``==``) or the same with ``max_`` (``<=``); ``handler="…"`` / ``event="…"``
 count one handler's / event's calls (a filter that matches no call fails, naming what was seen);
-``measure="charged"`` counts only the calls charged to the rate limit.
+``measure="charged"`` counts only the calls charged to the rate limit; ``forge="gitlab"`` (``pagure``,
+``forgejo``) counts that forge's API calls instead of GitHub's (a forge that made no call fails,
+naming the forges seen) and ``hosts=["gitlab=gitlab.example.com"]`` names instances beyond the
+known hosts, as ``Tracer(hosts=...)`` takes them::
+
+    @pytest.mark.github_api_budget(forge="forgejo", max_total=5, set_status=1)
+    def test_reports_one_status(forgejo_project): ...
 """
 
 from __future__ import annotations
@@ -44,14 +50,17 @@ from tracer.budget import (
     check_all,
     check_scaling,
 )
+from tracer.budget.budget import budget_hosts
 from tracer.budget.report import plural
 from tracer.capture import Trace, Tracer
-from tracer.errors import DataError, UsageError
+from tracer.capture.hosts import Hosts
+from tracer.errors import DataError, TracerError, UsageError
 
 BUDGET, RECORD, CASSETTE = "github_api_budget", "github_api_record", "github_api_cassette"
 MARKERS = (
-    f"{BUDGET}(**limits, handler=None, event=None, measure='requests'): trace the test body and check a GitHub API "
-    "budget (total=/set_status=/… exact, max_total=/max_set_status=/… at most)",
+    f"{BUDGET}(**limits, handler=None, event=None, measure='requests', forge=None, hosts=()): trace the test body "
+    "and check an API budget, GitHub's unless forge= names another (total=/set_status=/… exact, "
+    "max_total=/max_set_status=/… at most)",
     f"{RECORD}(name=None): compare the test body's GitHub API calls with its record in "
     "<test file>.github-api.yml (see --github-api-budget)",
     f"{CASSETTE}(name=None, allowed_hosts=(), match_on=None): replay the vcrpy cassette "
@@ -128,6 +137,8 @@ class _Plan:
 
     where: str
     budgets: list[Budget] = field(default_factory=list)
+    #: forge API hosts the budget markers name beyond the known ones (``None``: none)
+    hosts: Hosts | None = None
     record: str | None = None
     recorded: bool = False
     cassette: CassetteReplay | None = None
@@ -140,7 +151,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     try:
         item.stash[_PLAN] = _plan(item)
         return
-    except UsageError as exc:
+    except TracerError as exc:
         message = str(exc)
     _fail(message)  # outside the except block: the message once, no chained exception
 
@@ -157,7 +168,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
                 stack.enter_context(plan.cassette)
         except DataError as exc:
             _fail(f"@pytest.mark.{CASSETTE}: {exc}")
-        tracer = stack.enter_context(Tracer())
+        tracer = stack.enter_context(Tracer(hosts=plan.hosts))
         try:
             outcome = yield
         except Exception:
@@ -216,23 +227,29 @@ def _unittest_failed(item: pytest.Item) -> bool:
 
 # -- fixtures -----------------------------------------------------------------------------------
 class BudgetFixture:
-    """``github_api_budget``: ``with github_api_budget(max_total=35, handler=…, measure=…) as trace:``."""
+    """``github_api_budget``: ``with github_api_budget(max_total=35, handler=…, measure=…) as trace:``;
+    another forge's calls with ``forge=``::
+
+        with github_api_budget(forge="gitlab", hosts=["gitlab=gitlab.example.com"], max_total=3):
+            project.is_private()
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self._config = config
 
     def __call__(
-        self, *, handler: str | None = None, event: str | None = None, measure: str = "requests", **limits: int
+        self, *, handler: str | None = None, event: str | None = None, measure: str = "requests",
+        forge: str | None = None, hosts: Sequence[str] | None = None, **limits: int,
     ) -> AbstractContextManager[Trace]:
-        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, source=BUDGET, **limits)
-        return _budget_block(budget, _caller(self._config))
+        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, forge=forge, source=BUDGET, **limits)
+        return _budget_block(budget, _caller(self._config), budget_hosts(hosts, BUDGET))
 
     def check(
         self, trace: Trace, *, handler: str | None = None, event: str | None = None, measure: str = "requests",
-        **limits: int,
+        forge: str | None = None, **limits: int,
     ) -> BudgetResult:
         """Check a trace made elsewhere (e.g. returned by a traced run); fails the test if over budget."""
-        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, source=BUDGET, **limits)
+        budget = Budget.from_kwargs(handler=handler, event=event, measure=measure, forge=forge, source=BUDGET, **limits)
         result = budget.check(trace)
         if not result.ok:
             _fail(result.message(_caller(self._config)))
@@ -240,8 +257,8 @@ class BudgetFixture:
 
 
 @contextmanager
-def _budget_block(budget: Budget, where: str) -> Iterator[Trace]:
-    with _as_failure(), BudgetBlock(budget, where=where) as trace:
+def _budget_block(budget: Budget, where: str, hosts: Hosts | None = None) -> Iterator[Trace]:
+    with _as_failure(), BudgetBlock(budget, where=where, hosts=hosts) as trace:
         yield trace
 
 
@@ -345,10 +362,15 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 # -- helpers ------------------------------------------------------------------------------------
 def _plan(item: pytest.Item) -> _Plan:
     plan = _Plan(where=_location(item))
+    hosts: list[str] = []
     for marker in item.iter_markers(BUDGET):
         if marker.args:
             raise UsageError(f"@pytest.mark.{BUDGET}: takes keyword arguments only, got {marker.args!r}")
-        plan.budgets.append(Budget.from_kwargs(source=f"@pytest.mark.{BUDGET}", **marker.kwargs))
+        kwargs = dict(marker.kwargs)
+        given = kwargs.pop("hosts", None) or ()
+        hosts += [given] if isinstance(given, str) else list(given)
+        plan.budgets.append(Budget.from_kwargs(source=f"@pytest.mark.{BUDGET}", **kwargs))
+    plan.hosts = budget_hosts(hosts, f"@pytest.mark.{BUDGET}") if hosts else None
     record = item.get_closest_marker(RECORD)
     if record is not None:
         if record.kwargs or len(record.args) > 1:

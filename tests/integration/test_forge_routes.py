@@ -110,12 +110,38 @@ def test_every_github_route_in_ogrs_suite_and_the_shipped_runs_is_a_described_on
     assert len(uris) > 3000
     table = FORGES["github"].routes
     unnamed = set()
+    templates = set()
     for method, uri in uris:
         forge, path, api = hosts.forge_of(uri, host_of(uri))
-        if forge == "github" and api and table.match(method, path) is None:
-            unnamed.add(f"{method} {path}")
+        if forge == "github" and api:
+            found = table.match(method, path)
+            if found is None:
+                unnamed.add(f"{method} {path}")
+            else:
+                templates.add(found[0])
     assert unnamed == set()
+    assert len(templates) > 15
+    assert [(t, problems(t)) for t in templates if problems(t)] == []  # no placeholder repeated
+    assert mixed_names(templates) == {}  # one route, one name: no issues/{id} next to issues/{issue_number}
+    assert "/repos/{owner}/{repo}/collaborators/{username}/permission" in templates  # no literal login
 
+
+def mixed_names(templates: set[str]) -> dict[str, set[str]]:
+    """The routes named more than one way (``/repos/{owner}/{repo}/issues/{id}`` next to
+    ``/repos/{owner}/{repo}/issues/{issue_number}``): the route's shape (each placeholder as
+    ``{}``) → its templates, where more than one."""
+    shapes: dict[str, set[str]] = {}
+    for template in templates:
+        shape = "/".join("{}" if s.startswith("{") else s for s in template.split("/"))
+        shapes.setdefault(shape, set()).add(template)
+    return {shape: found for shape, found in shapes.items() if len(found) > 1}
+
+
+def test_mixed_placeholder_names_are_found():
+    issues = {"/repos/{owner}/{repo}/issues/{id}", "/repos/{owner}/{repo}/issues/{issue_number}"}
+    assert mixed_names(issues | {"/repos/{owner}/{repo}/pulls/{pull_number}"}) == {"/repos/{}/{}/issues/{}": issues}
+    assert mixed_names({"/repos/{owner}/{repo}/issues/{issue_number}", "/repos/{owner}/{repo}/pulls/{pull_number}",
+                        "/repos/{owner}/{repo}/commits/{ref+}"}) == {}
 
 def test_hosts_name_forges_and_refuse_what_is_not_one():
     hosts = Hosts().with_hosts(["forgejo=v10.next.forgejo.org", "github.example.com/api/v3", "gitlab=git.example.org/gl/api/v4"])

@@ -351,7 +351,7 @@ def test_marker_traces_the_test_body(inner):
     markers = inner.runpytest("--markers")
     markers.stdout.fnmatch_lines_random(  # ours and pytest-recording's, side by side
         [
-            "@pytest.mark.github_api_budget(**limits, handler=None, event=None, measure='requests'): *",
+            "@pytest.mark.github_api_budget(**limits, handler=None, event=None, measure='requests', forge=None, hosts=()): *",
             "@pytest.mark.github_api_record(name=None): *",
             "@pytest.mark.github_api_cassette(name=None, allowed_hosts=(), match_on=None): *",
             "@pytest.mark.vcr: *",
@@ -568,7 +568,7 @@ def test_both_cassette_markers_are_a_usage_error_and_rewrite_never_deletes_ours(
     [
         ("max_total=3, set_stauts=1",
          "*UsageError: github_api_budget: unknown budget argument 'set_stauts' (valid: is_project_private, *"
-         "max_total, handler, event, measure)"),
+         "max_total, handler, event, forge, measure)"),
         ("max_total=-1", "*UsageError: github_api_budget: max_total=-1 is negative; a budget counts calls (0 or more)"),
         ("total=2, max_total=3",
          "*UsageError: github_api_budget: total= and max_total= both given; a category is either exact (==) or a maximum (<=)"),

@@ -36,12 +36,20 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def unmatched_filters(trace: Trace, handler: str | None, event: str | None) -> list[str]:
-    """What a ``handler=`` / ``event=`` filter that matches no GitHub call of ``trace`` did not
-    find, with what was seen instead (a typo fails, never passes on an empty selection)::
+def unmatched_filters(trace: Trace, handler: str | None, event: str | None, forge: str | None = None) -> list[str]:
+    """What a ``forge=`` / ``handler=`` / ``event=`` filter that matches no call of ``trace``
+    (on ``forge``'s API, GitHub's by default) did not find, with what was seen instead (a typo
+    fails, never passes on an empty selection)::
 
         handler 'MyHandlr' matched no call (handlers seen: CoprBuildHandler, (no handler))
+        forge 'gitlab' matched no call (forges seen: github 3, forgejo 1)
     """
+    if forge is not None:
+        view = trace if trace.forge == forge else trace.on(forge)
+        if not view.calls:
+            seen = ", ".join(f"{name} {n}" for name, n in trace.forges().items())
+            return [f"forge {forge!r} matched no call (forges seen: {seen or 'none, no forge API call was made'})"]
+        trace = view
     problems = []
     calls = trace.calls
     handlers = list(dict.fromkeys(c.handler for c in calls))

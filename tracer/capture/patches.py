@@ -75,14 +75,23 @@ class LogicalCall:
 
     ``attempts`` are the physical attempts a real transport (urllib3) sent; when something
     above the transport answered (a mock, a replaced ``send``), :func:`_finish` makes the one
-    attempt from the response that came back.
+    attempt from the response that came back. ``url`` is a string, or an immutable URL object
+    whose ``str()`` is the URL (httpx's ``URL``: spelt out only when the call is read,
+    :meth:`full_url`)::
+
+        LogicalCall("GET", httpx.URL("https://codeberg.org/api/v1/version"), {}, None).full_url()
     """
 
     method: str
-    url: str
+    url: Any
     headers: Any
     frame: Any
     attempts: list[Attempt] = field(default_factory=list)
+
+    def full_url(self) -> str:
+        """The URL as a string."""
+        url = self.url
+        return url if type(url) is str else str(url)
 
 
 #: a listener is told of every logical call once it finished
@@ -180,6 +189,23 @@ def making(call: LogicalCall) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def begin(call: LogicalCall) -> contextvars.Token[LogicalCall | None]:
+    """:func:`making` without a context manager's cost, for a wrapper on every call::
+
+        token = begin(call)
+        try:
+            ...
+        finally:
+            end(token)
+    """
+    return _current.set(call)
+
+
+def end(token: contextvars.Token[LogicalCall | None]) -> None:
+    """The end of :func:`begin`'s call."""
+    _current.reset(token)
 
 
 def _wrap_request(original: Any) -> Any:

@@ -156,12 +156,13 @@ class Tracer:
         pending, self._pending = self._pending, []
         classify = self.classifier.classify_at
         for call, scope, site_category, site in pending:
-            found = classify(call.method, call.url, site_category)
+            url = call.url if type(call.url) is str else call.full_url()
+            found = classify(call.method, url, site_category)
             auth, auth_id = auth_of(call.headers)
             attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
             logical = next(self._logical)
             invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
-            host = host_of(call.url)
+            host = host_of(url)
             keys = ratelimit_keys(found.forge)
             for number, attempt in enumerate(attempts, 1):
                 status = attempt.status
@@ -173,7 +174,7 @@ class Tracer:
                 # status, handler, event, invocation, call_site, duration_ms, logical, attempt,
                 # auth, auth_id, ratelimit, error, host, forge): a quarter of the keyword call's cost
                 self._calls.append(Call(
-                    next(self._seq), call.method, call.url, found.route, found.category, paid,
+                    next(self._seq), call.method, url, found.route, found.category, paid,
                     status, scope.handler if scope else NO_HANDLER, scope.event if scope else None, invocation, site,
                     round(attempt.duration_ms, 3), logical, number,
                     auth, auth_id, _ratelimit(attempt.headers, keys), attempt.error, host, found.forge,

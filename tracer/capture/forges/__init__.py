@@ -58,6 +58,7 @@ class Forge:
     enterprise_prefix: str = ""
     source: str = ""
     charges: bool = True  # False: no documented limit, nothing is charged
+    title: str = ""  # as reports name it: "GitLab"
 
     def describes(self, method: str, template: str) -> bool:
         """Whether ``METHOD template`` is one of this forge's routes (API or web) as named here."""
@@ -122,6 +123,7 @@ def _forge(name: str, raw: dict[str, Any], table: RouteTable, web: RouteTable, l
         enterprise_prefix=raw.get("enterprise_prefix") or "",
         source=source,
         charges=bool(raw.get("charges", True)),
+        title=str(raw.get("title") or name),
     )
 
 
