@@ -7,13 +7,11 @@ too (pytester)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import respx
+from json_forge import json_forge
 from ogr.abstract import CommitStatus
 from ogr.services.forgejo import ForgejoService
 from ogr.services.gitlab import GitlabService
@@ -33,52 +31,23 @@ STATUS = {"id": 7, "sha": SHA, "status": "success", "name": "packit/rpm-build", 
           "updated_at": "2024-01-01T00:00:00Z"}
 
 
-class _GitLab(BaseHTTPRequestHandler):
-    """Answers as GitLab's /api/v4 would: the user, a private project, a commit, statuses."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    served = 0
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._answer()
-
-    def _answer(self) -> None:
-        _GitLab.served += 1
-        path = self.path.split("?")[0]
-        answers = {
-            "/api/v4/user": (200, {"id": 3, "username": "packit"}),
-            "/api/v4/projects/packit%2Fhello-world": (200, {"id": 4, "path_with_namespace": "packit/hello-world",
-                                                            "visibility": "private"}),
-            f"/api/v4/projects/4/repository/commits/{SHA}": (200, {"id": SHA, "short_id": SHA[:8]}),
-            f"/api/v4/projects/4/statuses/{SHA}": (201, STATUS),
-        }
-        status, body = answers.get(path, (404, {"message": "404 Not Found"}))
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+#: what GitLab's /api/v4 answers: the user, a private project, a commit, statuses
+GITLAB_ANSWERS = {
+    "/api/v4/user": (200, {"id": 3, "username": "packit"}),
+    "/api/v4/projects/packit%2Fhello-world": (200, {"id": 4, "path_with_namespace": "packit/hello-world",
+                                                    "visibility": "private"}),
+    f"/api/v4/projects/4/repository/commits/{SHA}": (200, {"id": SHA, "short_id": SHA[:8]}),
+    f"/api/v4/projects/4/statuses/{SHA}": (201, STATUS),
+}
+#: the requests the loopback GitLab of the running test has seen
+served: list[dict[str, str]] = []
 
 
 @pytest.fixture
 def gitlab() -> Iterator[str]:
-    _GitLab.served = 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _GitLab)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    served.clear()
+    with json_forge(GITLAB_ANSWERS, seen=served) as (url, _):
+        yield url
 
 
 def gitlab_pipeline(url: str, statuses: int) -> None:
@@ -121,7 +90,7 @@ def test_a_gitlab_budget_holds_at_its_limits(gitlab):
     with api_budget(forge="gitlab", hosts=hosts(gitlab), max_set_status=2, max_total=6, is_project_private=1,
                     other=3) as trace:
         gitlab_pipeline(gitlab, statuses=2)
-    assert _GitLab.served == 6  # real requests, every one counted
+    assert len(served) == 6  # real requests, every one counted
     view = trace.on("gitlab")
     assert [c.endpoint for c in view] == [
         "GET /user", "GET /projects/{id}",
@@ -227,6 +196,7 @@ INNER = '''
 import pytest
 import responses
 import respx
+from json_forge import json_forge
 from ogr.abstract import CommitStatus
 from ogr.services.forgejo import ForgejoService
 from ogr.services.gitlab import GitlabService

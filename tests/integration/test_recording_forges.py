@@ -8,14 +8,13 @@ imported without it."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import vcr
 import yaml
+from json_forge import json_forge
 from ogr.abstract import CommitStatus
 from ogr.services.forgejo import ForgejoService
 from ogr.services.gitlab import GitlabService
@@ -35,54 +34,25 @@ SHA = "c891a9e4ac01e6575f3fd66cf1b7db2f52f10128"
 SECRETS = (FORGEJO_TOKEN, GITLAB_TOKEN)
 
 
-class _Forge(BaseHTTPRequestHandler):
-    """Answers as Forgejo (/api/v1) and GitLab (/api/v4) would, a token pasted into a body."""
-
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    seen: list[dict[str, str]] = []
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self._answer()
-
-    def _answer(self) -> None:
-        _Forge.seen.append({"path": self.path, **dict(self.headers)})
-        path = self.path.split("?")[0]
-        answers = {
-            "/api/v1/repos/packit/hello-world": (200, {"id": 1, "name": "hello-world", "private": True,
-                                                       "owner": {"id": 2, "login": "packit"},
-                                                       "description": f"someone pasted {GITLAB_TOKEN} here"}),
-            f"/api/v1/repos/packit/hello-world/statuses/{SHA}": (201, {"id": 7, "status": "success"}),
-            "/api/v4/user": (200, {"id": 3, "username": "packit"}),
-            "/api/v4/projects/packit%2Fhello-world": (200, {"id": 4, "path_with_namespace": "packit/hello-world",
-                                                            "visibility": "private"}),
-        }
-        status, body = answers.get(path, (404, {"message": "Not Found"}))
-        raw = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+#: what Forgejo (/api/v1) and GitLab (/api/v4) answer, a token pasted into a body
+ANSWERS = {
+    "/api/v1/repos/packit/hello-world": (200, {"id": 1, "name": "hello-world", "private": True,
+                                               "owner": {"id": 2, "login": "packit"},
+                                               "description": f"someone pasted {GITLAB_TOKEN} here"}),
+    f"/api/v1/repos/packit/hello-world/statuses/{SHA}": (201, {"id": 7, "status": "success"}),
+    "/api/v4/user": (200, {"id": 3, "username": "packit"}),
+    "/api/v4/projects/packit%2Fhello-world": (200, {"id": 4, "path_with_namespace": "packit/hello-world",
+                                                    "visibility": "private"}),
+}
+#: the requests the loopback forge of the running test has seen (path and headers)
+seen: list[dict[str, str]] = []
 
 
 @pytest.fixture
 def forge() -> Iterator[str]:
-    _Forge.seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Forge)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    seen.clear()
+    with json_forge(ANSWERS, {"message": "Not Found"}, seen=seen) as (url, _):
+        yield url
 
 
 def pipeline(url: str) -> None:
@@ -119,8 +89,8 @@ def test_recording_other_forges_keeps_every_token_off_disk(forge, tmp_path):
     tracer = record(forge, cassette)
     assert rows(tracer) == EXPECTED
     # the live requests carried their credentials: scrubbing works on copies
-    assert _Forge.seen[0]["Authorization"] == f"token {FORGEJO_TOKEN}"
-    assert _Forge.seen[1]["PRIVATE-TOKEN"] == GITLAB_TOKEN
+    assert seen[0]["Authorization"] == f"token {FORGEJO_TOKEN}"
+    assert seen[1]["PRIVATE-TOKEN"] == GITLAB_TOKEN
     text = cassette.read_text()
     assert [s for s in SECRETS if s in text] == []
     assert scan_paths([cassette]) == []
@@ -132,7 +102,7 @@ def test_recording_other_forges_keeps_every_token_off_disk(forge, tmp_path):
 def test_a_recorded_forge_cassette_replays_the_same_calls(forge, tmp_path):
     cassette = tmp_path / "forges.yaml"
     record(forge, cassette)
-    served = len(_Forge.seen)
+    served = len(seen)
     hosts = [f"forgejo={host_of(forge)}", f"gitlab={host_of(forge)}"]
     # api-tracer's replayer answers below both clients' transports, the network blocked
     answers = CassetteAnswers(cassette, load_cassette(cassette)["interactions"])
@@ -145,7 +115,7 @@ def test_a_recorded_forge_cassette_replays_the_same_calls(forge, tmp_path):
         pipeline(forge)
         assert played.all_played
     assert [r[:4] for r in rows(plain)] == [r[:4] for r in EXPECTED]
-    assert len(_Forge.seen) == served  # nothing reached the server
+    assert len(seen) == served  # nothing reached the server
 
 
 def test_importing_a_requre_recording_drops_its_tokens(tmp_path):

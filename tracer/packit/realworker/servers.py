@@ -184,17 +184,24 @@ class ThrowawayPostgres:
         raise DataError("createdb failed: PostgreSQL kept starting up")
 
     def __exit__(self, *exc: object) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGINT)  # fast shutdown: open client connections are cut, nothing is kept
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        # SIGINT: PostgreSQL's fast shutdown (open client connections are cut, nothing is kept)
+        self.proc, self.folder = _stop(self.proc, self.folder, signal.SIGINT, 15)
+
+
+def _stop(proc: subprocess.Popen[bytes] | None, folder: Path | None, how: signal.Signals,
+          wait_s: float) -> tuple[None, None]:
+    """Stop a server started here (``how``, then a kill after ``wait_s`` seconds) and remove its
+    folder: (None, None), the server's state afterwards."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(how)
+        try:
+            proc.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+    return None, None
 
 
 def _accepts(port: int) -> bool:
@@ -268,14 +275,4 @@ class RedisBroker:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        self.proc, self.folder = _stop(self.proc, self.folder, signal.SIGTERM, 10)
