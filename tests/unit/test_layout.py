@@ -61,3 +61,25 @@ def test_using_the_library_loads_no_study_code() -> None:
     for marker in ("packit/__init__.py", "packit/live/__init__.py"):
         body = ast.parse((PACKAGE / marker).read_text()).body
         assert [type(n) for n in body] == [ast.Expr], f"tracer/{marker} holds only its docstring"
+
+
+def compile_warnings(path: Path) -> list[str]:
+    """What compiling one file warns about (an invalid escape in a docstring, say): a fresh clone
+    compiles every file, and its users would see these on their first import."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    return [f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {w.message}" for w in seen]
+
+
+def test_every_file_compiles_without_a_warning() -> None:
+    sources = files(".") + sorted((ROOT / "tests").rglob("*.py")) + sorted((ROOT / "benchmarks").rglob("*.py"))
+    assert [w for p in sources for w in compile_warnings(p)] == []
+
+
+def test_the_compile_check_sees_a_warning(tmp_path: Path) -> None:
+    bad = tmp_path / "escape.py"
+    bad.write_text('"""a :class:`Measurement`\\ s"""\n')
+    assert any("invalid escape sequence" in w for w in compile_warnings(bad))

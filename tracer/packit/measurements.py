@@ -1,7 +1,7 @@
 """Where measured pipelines come from: one protocol, :class:`Source`, for every kind.
 
-``drift`` and ``compare`` loop over sources; each gives :class:`Measurement`\ s (a trace and the
-model parameters to compare it with)::
+``drift`` and ``compare`` loop over sources; each gives measurements (:class:`Measurement`: a
+trace and the model parameters to compare it with)::
 
     sources = [Recorded(["cassettes/"]), LiveTraces(["/var/tmp/traces"]), Fleet("http://prometheus:9090")]
     measured = measure(sources, note=print)
