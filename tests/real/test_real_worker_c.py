@@ -1,5 +1,5 @@
 """The real packit-service at bc1f66bb (2023-02-08, the published model's "C") in its own era's
-environment (``.ci/packit-service-bc1f66bb.txt``; ``$API_TRACER_PACKIT_PYTHON_C``, not built in CI).
+environment (``.ci/packit-service-bc1f66bb.txt``; ``$API_TRACER_PACKIT_PYTHON_C``, built in CI).
 
 What must hold: the whole PR pipeline runs (34 tasks at 3 chroots, the reference worker's steps)
 and asks GitHub what the reference worker's profile C asks, per event, handler and endpoint, but
