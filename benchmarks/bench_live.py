@@ -33,11 +33,16 @@ import requests  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
 from _server import start  # noqa: E402
-from bench_capture import _calls  # noqa: E402 - the same calls as the tracer's own benchmark
+import bench_capture  # noqa: E402
 from tracer.capture import Tracer, handler, redirect_api  # noqa: E402
 from tracer.live import LiveTracer, Metrics, TaskRecord  # noqa: E402
 from tracer.live.record import enter_record, exit_record  # noqa: E402
 from tracer.packit.worker.loopback_run import run_on_loopback  # noqa: E402
+
+def _calls(session: requests.Session, n: int) -> None:
+    """The same calls as the tracer's own benchmark (bench_capture.py, requests)."""
+    bench_capture._calls(session.get, bench_capture.URLS, n)
+
 
 def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int) -> None:
     """``tasks`` tasks of ``per_task`` calls, each in its record and scope, added at its end."""

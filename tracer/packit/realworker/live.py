@@ -216,21 +216,32 @@ def _tail(log: Path) -> str:
 
 def _wait_ready(app: Any, name: str, proc: subprocess.Popen[bytes], log: Path, endpoint: str | None) -> None:
     """Until the worker answers ``ping`` (and serves its endpoint): importing packit-service's
-    tasks takes 3 s of CPU (bench_real.py), more on a loaded machine."""
-    deadline = time.monotonic() + EVENT_TIMEOUT
+    tasks takes 3 s of CPU (bench_real.py), more on a loaded machine. A timeout says which of
+    the two it waited for, and when (after the start) the worker last wrote its log."""
+    start, started_at = time.monotonic(), time.time()
+    deadline = start + EVENT_TIMEOUT
+    answered, unserved = 0.0, "never asked"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the Celery worker exited with {proc.returncode}:\n{_tail(log)}")
         if app.control.ping(destination=[name], timeout=INSPECT_TIMEOUT):
+            answered = answered or time.monotonic() - start
             if endpoint is None:
                 return
             try:
                 _scrape(endpoint)
                 return
-            except OSError:
-                pass
+            except OSError as exc:
+                unserved = f"{type(exc).__name__}: {exc}"
         time.sleep(0.2)
-    raise TimeoutError(f"the Celery worker did not answer in {EVENT_TIMEOUT:.0f} s:\n{_tail(log)}")
+    waited = (f"it answered ping after {answered:.1f} s, but its metrics endpoint {endpoint} did not serve ({unserved})"
+              if answered else f"it never answered ping ({INSPECT_TIMEOUT:.0f} s each)")
+    try:
+        written = f"last written {log.stat().st_mtime - started_at:.1f} s after the start"
+    except OSError:
+        written = "not written"
+    raise TimeoutError(f"the Celery worker was not ready in {EVENT_TIMEOUT:.0f} s: {waited}; its log, "
+                       f"{written}:\n{_tail(log)}")
 
 
 def _settle(app: Any, name: str, hub: Any, queues: tuple[str, ...], proc: subprocess.Popen[bytes], log: Path) -> None:
