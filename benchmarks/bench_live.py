@@ -100,32 +100,32 @@ def breakdown(per_task: int, tasks: int = 20, repeat: int = 100) -> dict[str, fl
     server = start()
     session = requests.Session()
     metrics = Metrics.multiprocess()
-    pending: list[Any] = []
+    entries: list[Any] = []
     records: list[TaskRecord] = []
-    build, done = Tracer._build, Metrics.task_done
+    add, done = Tracer._add, Metrics.task_done
 
-    def keep_pending(self: Tracer) -> None:
-        pending.extend(self._pending)
-        build(self)
+    def keep_entry(self: Tracer, entry: Any) -> None:
+        entries.append(entry)
+        add(self, entry)
 
     def keep_record(self: Metrics, record: TaskRecord) -> None:
         records.append(record)
         done(self, record)
 
-    Tracer._build, Metrics.task_done = keep_pending, keep_record  # type: ignore[method-assign]
+    Tracer._add, Metrics.task_done = keep_entry, keep_record  # type: ignore[method-assign]
     try:
         with redirect_api(f"http://127.0.0.1:{server.server_port}"), LiveTracer(metrics.add_calls):
             _tasks(session, metrics, tasks, per_task)
     finally:
-        Tracer._build, Metrics.task_done = build, done  # type: ignore[method-assign]
+        Tracer._add, Metrics.task_done = add, done  # type: ignore[method-assign]
         server.shutdown()
     tracer = Tracer(skip_sleeps=False)
     start_at = time.perf_counter()
     for _ in range(repeat):
-        tracer._pending = list(pending)
-        tracer._build()
+        for entry in entries:
+            tracer._add(entry)
         tracer.clear()
-    per_call = (time.perf_counter() - start_at) / (repeat * len(pending))
+    per_call = (time.perf_counter() - start_at) / (repeat * len(entries))
     start_at = time.perf_counter()
     for _ in range(repeat):
         for record in records:

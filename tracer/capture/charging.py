@@ -78,6 +78,26 @@ def rate_limited(status: int | None, headers: Any) -> bool:
     return str(header(headers, "x-ratelimit-remaining")) == "0"
 
 
+def charged(forge: str | None, free: bool, status: int | None, auth: str, category: str, headers: Any) -> bool:
+    """:func:`is_charged`, positionally and remembered: only a ``403``/``429``'s headers can
+    change the answer, so every other (forge, free, status, auth, category) is judged once.
+
+    >>> charged("github", False, 200, "token", "set_status", {})
+    True
+    """
+    if status == 403 or status == 429:
+        return is_charged(forge=forge, free=free, status=status, auth=auth, category=category, headers=headers)
+    key = (forge, free, status, auth, category)
+    found = _JUDGED.get(key)
+    if found is None:
+        found = _JUDGED[key] = is_charged(forge=forge, free=free, status=status, auth=auth, category=category)
+    return found
+
+
+#: (forge, free, status, auth, category) → charged, for answers whose headers do not matter
+_JUDGED: dict[tuple[str | None, bool, int | None, str, str], bool] = {}
+
+
 def is_charged(
     *,
     forge: str | None,

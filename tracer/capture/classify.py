@@ -44,6 +44,7 @@ class Endpoint(NamedTuple):
     category: str | None = None
     final: bool = False
     free: bool = False
+    host: str = ""  # the host asked (a non-default port kept)
 
 
 class Classified(NamedTuple):
@@ -129,16 +130,17 @@ class Classifier:
         forge, path, api = self.hosts.forge_of(url, host)
         named = route_of(forge, api, method, path) if forge is not None else None
         if forge is None or named is None:  # another host, or a forge's page that is no web route
-            return Endpoint(None, path_template(urlsplit(url).path))
+            return Endpoint(None, path_template(urlsplit(url).path), host=host)
         template, values = named
         data = FORGES[forge]
         endpoint = f"{method} {template}"
+        free = endpoint in data.free
         if endpoint in data.auth:
-            return Endpoint(forge, template, AUTH, True, endpoint in data.free)
+            return Endpoint(forge, template, AUTH, True, free, host)
         rule = self.rules.route_rule(forge, method, template, dict(values))
         if rule is None:
-            return Endpoint(forge, template, None, False, endpoint in data.free)
-        return Endpoint(forge, template, rule.category, rule.final, endpoint in data.free or not rule.charged)
+            return Endpoint(forge, template, None, False, free, host)
+        return Endpoint(forge, template, rule.category, rule.final, free or not rule.charged, host)
 
     def classify(self, method: str, url: str, frame: FrameType | None = None) -> tuple[Classified, str | None]:
         """(the classified request, its call site) of a request made from ``frame``'s stack."""

@@ -8,28 +8,73 @@ import hashlib
 import json
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from tracer.capture import patches
-from tracer.capture.call import NO_HANDLER, Call
-from tracer.capture.charging import is_charged, ratelimit_keys
+from tracer.capture.call import NO_HANDLER, OTHER, Call
+from tracer.capture.charging import charged, ratelimit_keys
 from tracer.capture.classify import Classifier
-from tracer.capture.hosts import Hosts, host_of
+from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
 from tracer.capture.scope import current_scope
 from tracer.capture.trace import Trace
 
 def auth_of(headers: Any) -> tuple[str, str | None]:
     """(kind, short digest) of a request's credentials; never the credential itself (GitLab's
-    ``PRIVATE-TOKEN`` / ``JOB-TOKEN`` headers are tokens too)."""
-    value = headers.get("Authorization") if headers is not None else None
-    if not value:
-        gitlab = headers and (headers.get("PRIVATE-TOKEN") or headers.get("JOB-TOKEN"))
-        return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
-    return _auth_kind(str(value))
+    ``PRIVATE-TOKEN`` / ``JOB-TOKEN`` headers are tokens too).
+
+    >>> auth_of({"Authorization": "token ghs_x"})[0]
+    'token'
+    """
+    table = _httpx_table(headers)
+    if table is not None:
+        def get(name: str) -> Any:
+            return _httpx_value(table, _encoded(name.lower()), headers)
+    else:
+        store = getattr(headers, "_store", None)
+        if type(store) is OrderedDict:
+            # requests' CaseInsensitiveDict (every request it sends): lower-cased name →
+            # (name, value); one look-up instead of its public get's three calls
+            def get(name: str) -> Any:
+                found = store.get(name.lower())
+                return found[1] if found is not None else None
+        elif headers is not None:
+            get = headers.get
+        else:
+            return "none", None
+    value = get("Authorization")
+    if value:
+        return _auth_kind(str(value))
+    gitlab = get("PRIVATE-TOKEN") or get("JOB-TOKEN")
+    return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
+
+
+def _httpx_table(headers: Any) -> dict[bytes, bytes] | None:
+    """httpx's ``Headers`` as lower-cased name → value (repeated headers joined as httpx joins
+    them), read from its list in one pass: each of its public look-ups scans and decodes the
+    whole list (most of the tracer's time per httpx call went there). None for another mapping."""
+    raw = getattr(headers, "_list", None)
+    if type(raw) is not list:
+        return None
+    table: dict[bytes, bytes] = {}
+    for _, key, value in raw:
+        table[key] = table[key] + b", " + value if key in table else value
+    return table
+
+
+def _httpx_value(table: dict[bytes, bytes], name: bytes, headers: Any) -> str | None:
+    """One header of :func:`_httpx_table`, decoded as httpx would (ASCII; else its public look-up)."""
+    value = table.get(name)
+    if value is None:
+        return None
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return headers.get(name.decode("latin-1"))
 
 
 @functools.lru_cache(maxsize=256)  # a worker reuses a few credentials: hash each once
@@ -69,10 +114,22 @@ def _ratelimit(headers: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, str
             if values is not None:
                 found[name] = ", ".join(values[1:])
         return found
+    table = _httpx_table(headers)
+    if table is not None:
+        for name, header in keys:
+            value = _httpx_value(table, _encoded(header), headers)
+            if value is not None:
+                found[name] = value
+        return found
     for name, header in keys:
         if header in headers:  # a miss costs no KeyError
             found[name] = headers[header]
     return found
+
+
+@functools.cache
+def _encoded(header: str) -> bytes:
+    return header.encode("ascii")
 
 
 class Tracer:
@@ -147,38 +204,50 @@ class Tracer:
         site_category, site = self.classifier.call_site(call.frame)  # the stack dies with the call
         entry = (call, current_scope(), site_category, site)
         with self._lock:
-            self._pending.append(entry)
             if self.eager:
-                self._build()
+                self._add(entry)
+            else:
+                self._pending.append(entry)
 
     def _build(self) -> None:
         """Turn the pending logical calls into Calls, in the order they finished (lock held)."""
         pending, self._pending = self._pending, []
-        classify = self.classifier.classify_at
-        for call, scope, site_category, site in pending:
-            url = call.url if type(call.url) is str else call.full_url()
-            found = classify(call.method, url, site_category)
-            auth, auth_id = auth_of(call.headers)
-            attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
-            logical = next(self._logical)
-            invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1) if scope else 0
-            host = host_of(url)
-            keys = ratelimit_keys(found.forge)
-            for number, attempt in enumerate(attempts, 1):
-                status = attempt.status
-                paid = is_charged(
-                    forge=found.forge, free=found.free, status=status, auth=auth,
-                    category=found.category, headers=attempt.headers,
-                )
-                # positionally, in Call's field order (seq, method, url, route, category, charged,
-                # status, handler, event, invocation, call_site, duration_ms, logical, attempt,
-                # auth, auth_id, ratelimit, error, host, forge): a quarter of the keyword call's cost
-                self._calls.append(Call(
-                    next(self._seq), call.method, url, found.route, found.category, paid,
-                    status, scope.handler if scope else NO_HANDLER, scope.event if scope else None, invocation, site,
-                    round(attempt.duration_ms, 3), logical, number,
-                    auth, auth_id, _ratelimit(attempt.headers, keys), attempt.error, host, found.forge,
-                ))
+        for entry in pending:
+            self._add(entry)
+
+    def _add(self, entry: tuple[patches.LogicalCall, Any, str | None, str | None]) -> None:
+        """One logical call's Calls, one per attempt (lock held)."""
+        call, scope, site_category, site = entry
+        url = call.url if type(call.url) is str else call.full_url()
+        e = self.classifier.endpoint(call.method, url)
+        forge = e.forge
+        # Classifier.classify_at, inlined: another host's call is other; a final route
+        # category wins, then the call site's, then the route's
+        category = OTHER if forge is None else (e.category or OTHER) if e.final else (site_category or e.category or OTHER)
+        free = forge is None or e.free
+        auth, auth_id = auth_of(call.headers)
+        attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
+        logical = next(self._logical)
+        if scope is None:
+            handler, event, invocation = NO_HANDLER, None, 0
+        else:
+            handler, event = scope.handler, scope.event
+            invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1)
+        keys = ratelimit_keys(forge)
+        number = 0
+        for attempt in attempts:
+            number += 1
+            status = attempt.status
+            # positionally, in Call's field order (seq, method, url, route, category, charged,
+            # status, handler, event, invocation, call_site, duration_ms, logical, attempt,
+            # auth, auth_id, ratelimit, error, host, forge): a quarter of the keyword call's cost
+            self._calls.append(Call(
+                next(self._seq), call.method, url, e.route, category,
+                charged(forge, free, status, auth, category, attempt.headers),
+                status, handler, event, invocation, site,
+                round(attempt.duration_ms, 3), logical, number,
+                auth, auth_id, _ratelimit(attempt.headers, keys), attempt.error, e.host, forge,
+            ))
 
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""
