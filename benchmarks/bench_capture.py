@@ -16,6 +16,7 @@ calls/s (goal ≥ 250,000) beside a baseline of plain ``urlsplit`` on the same U
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import sys
 import time
@@ -52,6 +53,8 @@ FORGEJO_PATHS = [
     "/api/v1/version",
 ]
 CLIENTS = ("requests", "httpx")
+#: calls a batch: each batch is timed alone
+BATCH = 100
 
 
 def _calls(get: Callable[[str], Any], urls: list[str], n: int) -> float:
@@ -61,9 +64,40 @@ def _calls(get: Callable[[str], Any], urls: list[str], n: int) -> float:
     return (time.perf_counter() - start) / n
 
 
-def overhead(calls: int, rounds: int, batch: int = 100, client: str = "requests") -> tuple[list[float], list[float], float]:
+class GcClock:
+    """The garbage collector's time and collections, per generation, while installed
+    (``gc.callbacks``)::
+
+        with GcClock() as gc_time:
+            work()
+        gc_time.seconds, gc_time.collections   # [gen0, gen1, gen2] each
+    """
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self._start
+            self.collections[info["generation"]] += 1
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def overhead(calls: int, rounds: int, batch: int = BATCH, client: str = "requests",
+             gc_clocks: dict[str, GcClock] | None = None) -> tuple[list[float], list[float], float]:
     """Seconds per call of each batch, untraced and traced, over alternating batches (ABBA
-    order), and the tracer's CPU seconds per call in this thread."""
+    order), and the tracer's CPU seconds per call in this thread; the collector's time in each
+    mode's batches into ``gc_clocks`` ("plain", "traced"), if given."""
     server = start()
     host = f"127.0.0.1:{server.server_port}"
     base = f"http://{host}"
@@ -85,15 +119,20 @@ def overhead(calls: int, rounds: int, batch: int = 100, client: str = "requests"
     def _calls_(n: int) -> float:
         return _calls(get, urls, n)
 
+    clocks = gc_clocks if gc_clocks is not None else {}
+    clocks.setdefault("plain", GcClock())
+    clocks.setdefault("traced", GcClock())
+
     def plain_batch() -> float:
         start = time.thread_time()
-        seconds = _calls_(batch)
+        with clocks["plain"]:
+            seconds = _calls_(batch)
         cpu["plain"] += time.thread_time() - start
         return seconds
 
     def traced_batch() -> float:
         start = time.thread_time()
-        with tracer, handler("bench", event="bench"):
+        with tracer, handler("bench", event="bench"), clocks["traced"]:
             seconds = _calls_(batch)
         cpu["traced"] += time.thread_time() - start
         return seconds
@@ -145,13 +184,19 @@ def main() -> None:
                         help="the HTTP client whose calls are traced (default: requests)")
     args = parser.parse_args()
     rate, base = classification(200_000)  # first: each measurement from a fresh process state
-    plain, traced, cpu = overhead(args.calls, args.rounds, client=args.client)
+    clocks: dict[str, GcClock] = {}
+    plain, traced, cpu = overhead(args.calls, args.rounds, client=args.client, gc_clocks=clocks)
     print(f"client              {args.client}")
     p, t = statistics.median(plain), statistics.median(traced)
     print(f"per call, untraced  {p * 1e6:8.1f} µs median, {min(plain) * 1e6:8.1f} µs fastest batch")
     print(f"per call, traced    {t * 1e6:8.1f} µs median, {min(traced) * 1e6:8.1f} µs fastest batch")
     print(f"overhead ratio      {t / p:8.3f} of the medians, {min(traced) / min(plain):.3f} of the fastest (goal <= 1.03)")
     print(f"tracer CPU per call {cpu * 1e6:8.1f} µs (this thread, traced minus untraced)")
+    for mode, label in (("plain", "untraced"), ("traced", "traced")):
+        n = len(plain if mode == "plain" else traced) * BATCH
+        clock = clocks[mode]
+        print(f"garbage collection  {sum(clock.seconds) / n * 1e6:8.1f} µs a call {label:8} (collections a 1000 calls, "
+              f"gen 0/1/2: {'/'.join(f'{c * 1000 / n:.1f}' for c in clock.collections)})")
     print(f"classification      {rate:10,.0f} calls/s   (goal >= 250,000)")
     print(f"urlsplit baseline   {base:10,.0f} calls/s   ratio {rate / base:.2f}")
 

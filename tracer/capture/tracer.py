@@ -145,14 +145,12 @@ class Tracer:
     charged by the forge's rule; calls to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
     ogr's retry back-offs in every thread while the tracer is active.
 
-    While a call is made only what dies with it is taken: its call site (the stack) and its
-    handler scope; the rest of each :class:`Call` (route, category, charge, host, credentials
-    kind, rate-limit headers) is worked out when the calls are first read (``calls``,
-    :meth:`trace`). A subclass that must see each Call as it is made sets ``eager = True``.
+    Each :class:`Call` is built in the calling thread as its call finishes, and only the Call is
+    kept: holding the client's request and response objects until the trace was read instead
+    (a dozen objects a call for the garbage collector) made full collections cost a loopback
+    call 20 µs more than building its Call does (``benchmarks/bench_capture.py`` prints the
+    collector's time a call).
     """
-
-    #: build each Call in the calling thread as the call finishes (else when first read)
-    eager = False
 
     def __init__(
         self,
@@ -168,7 +166,6 @@ class Tracer:
         self.classifier = Classifier(rules, self.hosts)
         self.skip_sleeps = skip_sleeps
         self._calls: list[Call] = []
-        self._pending: list[tuple[patches.LogicalCall, Any, str | None, str | None]] = []
         self._seq = itertools.count(1)
         self._logical = itertools.count(1)
         self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
@@ -191,9 +188,6 @@ class Tracer:
     @property
     def calls(self) -> list[Call]:
         """The calls recorded so far (the list the tracer appends to)."""
-        if self._pending:
-            with self._lock:
-                self._build()
         return self._calls
 
     @calls.setter
@@ -204,15 +198,6 @@ class Tracer:
         site_category, site = self.classifier.call_site(call.frame)  # the stack dies with the call
         entry = (call, current_scope(), site_category, site)
         with self._lock:
-            if self.eager:
-                self._add(entry)
-            else:
-                self._pending.append(entry)
-
-    def _build(self) -> None:
-        """Turn the pending logical calls into Calls, in the order they finished (lock held)."""
-        pending, self._pending = self._pending, []
-        for entry in pending:
             self._add(entry)
 
     def _add(self, entry: tuple[patches.LogicalCall, Any, str | None, str | None]) -> None:
@@ -252,10 +237,8 @@ class Tracer:
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""
         with self._lock:
-            self._build()
             return Trace(list(self._calls))
 
     def clear(self) -> None:
         with self._lock:
-            self._pending.clear()
             self._calls.clear()

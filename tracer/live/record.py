@@ -144,8 +144,6 @@ class LiveTracer(Tracer):
     current task's record, or to ``outside`` when no task is running; it keeps nothing itself.
     PyGithub's throttle is left alone (production)."""
 
-    eager = True  # each Call is built in the task's own thread or greenlet, routed to its record
-
     def __init__(
         self,
         outside: Outside,
