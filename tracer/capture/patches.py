@@ -280,11 +280,13 @@ def _wrap_adapter_send(original: Any) -> Any:
 
 
 def _wrap_make_request(original: Any) -> Any:
+    current, clock = _current, time.perf_counter
+
     def _make_request(self: Any, conn: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        call = _current.get()
+        call = current.get()
         if call is None and not _responders:
             return original(self, conn, method, url, *args, **kwargs)
-        start = time.perf_counter()
+        start = clock()
         try:
             if _responders:
                 response = _urllib3_answer(self, method, url, kwargs.get("headers"), kwargs.get("body"))
@@ -293,10 +295,10 @@ def _wrap_make_request(original: Any) -> Any:
         except BaseException as exc:
             if call is None:
                 raise
-            call.attempts.append(Attempt(None, {}, (time.perf_counter() - start) * 1000, f"{type(exc).__name__}: {exc}"))
+            call.attempts.append(Attempt(None, {}, (clock() - start) * 1000, f"{type(exc).__name__}: {exc}"))
             raise
         if call is not None:
-            call.attempts.append(Attempt(response.status, response.headers, (time.perf_counter() - start) * 1000))
+            call.attempts.append(Attempt(response.status, response.headers, (clock() - start) * 1000))
         return response
 
     return _make_request

@@ -8,7 +8,6 @@ import hashlib
 import json
 import itertools
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -30,22 +29,24 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     >>> auth_of({"Authorization": "token ghs_x"})[0]
     'token'
     """
-    table = _httpx_table(headers)
-    if table is not None:
+    kind = _headers_kind(type(headers))
+    if kind == _REQUESTS:
+        # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
+        # value); one look-up instead of its public get's three calls
+        store = headers._store
+
+        def get(name: str) -> Any:
+            found = store.get(name.lower())
+            return found[1] if found is not None else None
+    elif kind == _HTTPX:
+        table = _httpx_table(headers)
+
         def get(name: str) -> Any:
             return _httpx_value(table, _encoded(name.lower()), headers)
+    elif headers is not None:
+        get = headers.get
     else:
-        store = getattr(headers, "_store", None)
-        if type(store) is OrderedDict:
-            # requests' CaseInsensitiveDict (every request it sends): lower-cased name →
-            # (name, value); one look-up instead of its public get's three calls
-            def get(name: str) -> Any:
-                found = store.get(name.lower())
-                return found[1] if found is not None else None
-        elif headers is not None:
-            get = headers.get
-        else:
-            return "none", None
+        return "none", None
     value = get("Authorization")
     if value:
         return _auth_kind(str(value))
@@ -53,15 +54,29 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
 
 
-def _httpx_table(headers: Any) -> dict[bytes, bytes] | None:
+#: the header mappings whose insides are read directly (each public look-up costs several calls)
+_OTHER, _REQUESTS, _HTTPX, _URLLIB3 = range(4)
+
+
+@functools.cache
+def _headers_kind(cls: type) -> int:
+    """Which header mapping a type is, by its name and the insides read (asked once per type)."""
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name == "requests.structures.CaseInsensitiveDict" and "_store" in getattr(cls, "__init__").__code__.co_names:
+        return _REQUESTS
+    if name == "httpx.Headers":
+        return _HTTPX
+    if name == "urllib3._collections.HTTPHeaderDict":
+        return _URLLIB3
+    return _OTHER
+
+
+def _httpx_table(headers: Any) -> dict[bytes, bytes]:
     """httpx's ``Headers`` as lower-cased name → value (repeated headers joined as httpx joins
     them), read from its list in one pass: each of its public look-ups scans and decodes the
-    whole list (most of the tracer's time per httpx call went there). None for another mapping."""
-    raw = getattr(headers, "_list", None)
-    if type(raw) is not list:
-        return None
+    whole list (most of the tracer's time per httpx call went there)."""
     table: dict[bytes, bytes] = {}
-    for _, key, value in raw:
+    for _, key, value in headers._list:
         table[key] = table[key] + b", " + value if key in table else value
     return table
 
@@ -104,18 +119,19 @@ def _jwt_issuer(jwt: str) -> str:
 def _ratelimit(headers: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """The rate-limit headers ``keys`` names of an answer, by name (``remaining``: ``"4999"``)."""
     found = {}
-    container = getattr(headers, "_container", None)
-    if type(container) is dict:
+    kind = _headers_kind(type(headers))
+    if kind == _URLLIB3:
         # urllib3's HTTPHeaderDict (every answer a transport got): lower-cased name ->
         # [name as sent, *values]; five look-ups in it cost a third of its public
         # ``in``/``[]`` (a third of what building a Call cost in live mode)
+        container = headers._container
         for name, header in keys:
             values = container.get(header)
             if values is not None:
                 found[name] = ", ".join(values[1:])
         return found
-    table = _httpx_table(headers)
-    if table is not None:
+    if kind == _HTTPX:
+        table = _httpx_table(headers)
         for name, header in keys:
             value = _httpx_value(table, _encoded(header), headers)
             if value is not None:

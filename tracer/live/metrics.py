@@ -57,6 +57,8 @@ _MINT = re.compile(r"/app/installations/(\d+)/access_tokens$")
 _KNOWN_TOKENS = 1024
 #: tokens that are not an installation's (personal tokens) get a bucket each, up to this many
 TOKEN_BUCKETS = 16
+#: (forge, method, route) → route label look-ups remembered (forges' routes are a few thousand)
+_ROUTE_MEMO = 20_000
 #: push mode: task batches kept while the gateway does not take them (then the oldest go)
 MAX_PENDING = 10_000
 
@@ -245,6 +247,7 @@ class Metrics:
         self._instruments = None if _mode == "push" else _Instruments(self.registry, per_repository, gauges=True)
         self._installations: OrderedDict[str, str] = OrderedDict()  # token digest -> installation id
         self._token_buckets: set[str] = set()
+        self._route_labels: dict[tuple[str, str, str], str] = {}  # (forge, method, route) → its label
         self._lock = threading.Lock()
         self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # push mode: (record, calls, unowned tasks)
         self._push_lock = threading.Lock()
@@ -439,6 +442,7 @@ class Metrics:
         remaining: dict[tuple[str, str], int] = {}
         durations: dict[str, list[float]] = {}
         minted: list[str] = []  # installation ids whose token this batch minted
+        routes = self._route_labels
         for call in calls:
             if call.forge is None:
                 name = self.hosts.label(call.host)
@@ -446,7 +450,11 @@ class Metrics:
                 other[key] = other.get(key, 0) + 1
                 continue
             event = call.event or NO_EVENT
-            route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
+            route = routes.get((call.forge, call.method, call.route))
+            if route is None:
+                route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
+                if len(routes) < _ROUTE_MEMO:
+                    routes[(call.forge, call.method, call.route)] = route
             repo = (self._repository(call.url),) if self.per_repository else ()
             key = (call.forge, call.handler, event, call.category, call.method, route,
                    "true" if call.charged else "false", call.auth, chroots, *repo)
