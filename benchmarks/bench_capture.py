@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import contextlib  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -33,7 +32,7 @@ import httpx  # noqa: E402
 import requests  # noqa: E402
 
 from _server import start  # noqa: E402
-from tracer.capture import Classifier, Tracer, handler, redirect_api  # noqa: E402
+from tracer.capture import Classifier, Tracer, handler, no_throttle, redirect_api  # noqa: E402
 
 URLS = [
     "https://api.github.com/repos/packit/hello-world",
@@ -105,7 +104,10 @@ def overhead(calls: int, rounds: int, batch: int = BATCH, client: str = "request
         session: Any = httpx.Client()
         urls = [base + path for path in FORGEJO_PATHS]
         tracer = Tracer(hosts=[f"forgejo={host}"])
-        redirect: Any = contextlib.nullcontext()
+        # the interception stays installed for the whole run, as under requests (held there by
+        # the redirect), as in a process that traces: else each traced batch installs and
+        # removes it, and every class it patches loses its interpreter caches each time
+        redirect: Any = no_throttle()
     else:
         session = requests.Session()
         urls = URLS
