@@ -44,8 +44,10 @@ def _calls(session: requests.Session, n: int) -> None:
     bench_capture._calls(session.get, bench_capture.URLS, n)
 
 
-def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int) -> None:
-    """``tasks`` tasks of ``per_task`` calls, each in its record and scope, added at its end."""
+def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: int,
+           ends: list[float] | None = None) -> None:
+    """``tasks`` tasks of ``per_task`` calls, each in its record and scope, added at its end
+    (the seconds each end took into ``ends``, if given)."""
     for t in range(tasks):
         record = TaskRecord(f"bench-{t}", "task.run_copr_build_handler", "CoprBuildHandler", "Submit Copr build", 3)
         token = enter_record(record)
@@ -53,13 +55,18 @@ def _tasks(session: requests.Session, metrics: Metrics, tasks: int, per_task: in
             record.invocation = scope.invocation
             _calls(session, per_task)
         exit_record(token)
+        start = time.perf_counter()
         metrics.task_done(record)
+        if ends is not None:
+            ends.append(time.perf_counter() - start)
 
 
-def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5) -> dict[str, tuple[list[float], float]]:
+def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5,
+             ends: list[float] | None = None) -> dict[str, tuple[list[float], float]]:
     """Per mode (untraced, capture's Tracer alone, live): seconds per call of each batch, and
     this thread's CPU seconds per call; batches in rotating order (each round runs the three,
-    starting with a different one)."""
+    starting with a different one). Each live task's end (its calls into the metrics), in
+    seconds, into ``ends`` if given."""
     server = start()
     session = requests.Session()
     calls = per_task * batch_tasks
@@ -76,7 +83,7 @@ def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5)
 
     def live_batch() -> None:
         with live_tracer:  # installed for the batch only: the untraced batches see no tracer
-            _tasks(session, metrics, batch_tasks, per_task)
+            _tasks(session, metrics, batch_tasks, per_task, ends)
 
     batches = [("untraced", plain_batch), ("tracer", tracer_batch), ("live", live_batch)]
     times: dict[str, list[float]] = {name: [] for name, _ in batches}
@@ -186,7 +193,8 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=200)
     args = parser.parse_args()
 
-    result = overhead(Metrics.multiprocess(), args.calls_per_task, args.rounds)
+    ends: list[float] = []
+    result = overhead(Metrics.multiprocess(), args.calls_per_task, args.rounds, ends=ends)
     base, base_cpu = result["untraced"]
     for name, label in (("untraced", "untraced"), ("tracer", "capture.Tracer alone"), ("live", "live (multiprocess)")):
         batches, cpu = result[name]
@@ -197,6 +205,8 @@ def main() -> None:
           f"{min(live) / min(base):.3f} of the fastest batches (goal <= 1.05)")
     pieces = breakdown(args.calls_per_task)
     print("where live mode's time goes (isolated, warm): " + ", ".join(f"{k} {v:.1f} µs" for k, v in pieces.items()))
+    print(f"a task's end in the loop (between network calls): {statistics.median(ends) * 1e6:.1f} µs median, "
+          f"{statistics.median(ends) / args.calls_per_task * 1e6:.1f} µs a call")
     from live_servers import AggregatingGateway
 
     with AggregatingGateway() as gateway:
