@@ -16,7 +16,8 @@ from tracer.capture import httpx_patches  # registers the places httpx is seen a
 from tracer.capture.rules import Rules
 from tracer.capture.scope import Scope, current_scope, handler, no_scope
 from tracer.capture.trace import MEASURES, RateLimitGap, Trace
-from tracer.capture.tracer import Tracer, auth_of
+from tracer.capture.headers import auth_of
+from tracer.capture.tracer import Tracer
 
 __all__ = [
     "Tracer", "handler", "Trace", "Call", "Rules", "Classifier", "Scope", "current_scope", "no_scope",

@@ -1,0 +1,142 @@
+"""What a call's headers tell: its credentials' kind and digest (never the credential), and the
+rate-limit headers of its answer. The header mappings of requests, urllib3 and httpx are read
+from their insides, chosen by type: their public look-ups cost several calls each (httpx's scans
+and decodes the whole list), and every traced call reads a request's and an answer's."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from typing import Any
+
+
+def auth_of(headers: Any) -> tuple[str, str | None]:
+    """(kind, short digest) of a request's credentials; never the credential itself (GitLab's
+    ``PRIVATE-TOKEN`` / ``JOB-TOKEN`` headers are tokens too).
+
+    >>> auth_of({"Authorization": "token ghs_x"})[0]
+    'token'
+    """
+    kind = _headers_kind(type(headers))
+    if kind == _REQUESTS:
+        # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
+        # value); one look-up instead of its public get's three calls
+        store = headers._store
+
+        def get(name: str) -> Any:
+            found = store.get(name.lower())
+            return found[1] if found is not None else None
+    elif kind == _HTTPX:
+        table = _httpx_table(headers)
+
+        def get(name: str) -> Any:
+            return _httpx_value(table, _encoded(name.lower()), headers)
+    elif headers is not None:
+        get = headers.get
+    else:
+        return "none", None
+    value = get("Authorization")
+    if value:
+        return _auth_kind(str(value))
+    gitlab = get("PRIVATE-TOKEN") or get("JOB-TOKEN")
+    return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
+
+
+#: the header mappings whose insides are read directly (each public look-up costs several calls)
+_OTHER, _REQUESTS, _HTTPX, _URLLIB3 = range(4)
+
+
+@functools.cache
+def _headers_kind(cls: type) -> int:
+    """Which header mapping a type is, by its name and the insides read (asked once per type)."""
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    if name == "requests.structures.CaseInsensitiveDict" and "_store" in getattr(cls, "__init__").__code__.co_names:
+        return _REQUESTS
+    if name == "httpx.Headers":
+        return _HTTPX
+    if name == "urllib3._collections.HTTPHeaderDict":
+        return _URLLIB3
+    return _OTHER
+
+
+def _httpx_table(headers: Any) -> dict[bytes, bytes]:
+    """httpx's ``Headers`` as lower-cased name → value (repeated headers joined as httpx joins
+    them), read from its list in one pass: each of its public look-ups scans and decodes the
+    whole list (most of the tracer's time per httpx call went there)."""
+    table: dict[bytes, bytes] = {}
+    for _, key, value in headers._list:
+        table[key] = table[key] + b", " + value if key in table else value
+    return table
+
+
+def _httpx_value(table: dict[bytes, bytes], name: bytes, headers: Any) -> str | None:
+    """One header of :func:`_httpx_table`, decoded as httpx would (ASCII; else its public look-up)."""
+    value = table.get(name)
+    if value is None:
+        return None
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return headers.get(name.decode("latin-1"))
+
+
+@functools.lru_cache(maxsize=256)  # a worker reuses a few credentials: hash each once
+def _auth_kind(value: str) -> tuple[str, str]:
+    scheme, _, credential = value.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer" and credential.count(".") == 2 and credential.startswith("eyJ"):
+        # an app JWT is signed anew every few minutes: its digest is the app's (its issuer)
+        return "jwt", _digest(f"app:{_jwt_issuer(credential)}")
+    return ("basic" if scheme == "basic" else "token"), _digest(credential)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _jwt_issuer(jwt: str) -> str:
+    """The ``iss`` claim of a JWT (a GitHub App's id), or the whole token if it has none."""
+    payload = jwt.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["iss"])
+    except (ValueError, KeyError, TypeError):
+        return jwt
+
+
+def ratelimit_of(headers: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The rate-limit headers ``keys`` names of an answer, by name.
+
+    >>> ratelimit_of({"x-ratelimit-remaining": "4999"}, (("remaining", "x-ratelimit-remaining"),))
+    {'remaining': '4999'}
+    """
+    found = {}
+    kind = _headers_kind(type(headers))
+    if kind == _URLLIB3:
+        # urllib3's HTTPHeaderDict (every answer a transport got): lower-cased name ->
+        # [name as sent, *values]; five look-ups in it cost a third of its public
+        # ``in``/``[]`` (a third of what building a Call cost in live mode)
+        container = headers._container
+        for name, header in keys:
+            values = container.get(header)
+            if values is not None:
+                found[name] = ", ".join(values[1:])
+        return found
+    if kind == _HTTPX:
+        table = _httpx_table(headers)
+        for name, header in keys:
+            value = _httpx_value(table, _encoded(header), headers)
+            if value is not None:
+                found[name] = value
+        return found
+    for name, header in keys:
+        if header in headers:  # a miss costs no KeyError
+            found[name] = headers[header]
+    return found
+
+
+@functools.cache
+def _encoded(header: str) -> bytes:
+    return header.encode("ascii")
