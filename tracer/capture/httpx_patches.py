@@ -47,21 +47,6 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
     patches.complete(call, response, error, start)
 
 
-def _run(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
-    start = time.perf_counter()
-    response = error = None
-    token = patches.begin(call)
-    try:
-        response = original(*args, **kwargs)
-        return response
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        patches.end(token)
-        _finish(call, response, error, start)
-
-
 async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
     start = time.perf_counter()
     response = error = None
@@ -105,7 +90,7 @@ def _wrap_request(original: Any) -> Any:
         # _request_call, inlined: every traced call passes here
         call = LogicalCall(method.upper() if type(method) is str else str(method).upper(),
                            url if type(url) is str else str(url), kwargs.get("headers"), sys._getframe(1))
-        # _run, inlined (no second pass of the keyword arguments)
+        # patches.run_as, inlined (no second pass of the keyword arguments)
         start = clock()
         response = error = None
         token = begin(call)
@@ -128,7 +113,7 @@ def _wrap_send(original: Any) -> Any:
     def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         if not listened():
             return original(self, request, *args, **kwargs)
-        return _run(_logical(request, sys._getframe(1)), original, self, request, *args, **kwargs)
+        return patches.run_as(_logical(request, sys._getframe(1)), _finish, original, self, request, *args, **kwargs)
 
     return send
 

@@ -96,6 +96,8 @@ class LogicalCall:
 
 #: a listener is told of every logical call once it finished
 Listener = Callable[[LogicalCall], None]
+#: completes a logical call from what came back: (call, response, error, start time)
+Finish = Callable[[LogicalCall, Any, "BaseException | None", float], None]
 #: a recorded answer: (status, reason, headers as (name, value) pairs, body)
 Answer = tuple[int, str, list[tuple[str, str]], bytes]
 #: a responder answers one attempt: (method, full URL, request headers, body) → an
@@ -218,7 +220,7 @@ def _wrap_request(original: Any) -> Any:
         # comes back with the response
         given = kwargs.get("headers") if "headers" in kwargs else (args[2] if len(args) > 2 else None)
         call = LogicalCall(str(method).upper(), _clean(str(url)), (self.headers, given), sys._getframe(1))
-        # _as_logical_call, inlined (no second pass of the keyword arguments): every traced
+        # run_as, inlined (no second pass of the keyword arguments): every traced
         # call passes here
         token = current.set(call)
         start = clock()
@@ -241,14 +243,15 @@ def _wrap_send(original: Any) -> Any:
         if not _listeners or _current.get() is not None:
             return original(self, request, **kwargs)
         call = LogicalCall(request.method or "GET", _clean(request.url or ""), request.headers, sys._getframe(1))
-        return _as_logical_call(call, original, self, request, **kwargs)
+        return run_as(call, _finish, original, self, request, **kwargs)
 
     return send
 
 
-def _as_logical_call(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run ``original`` as ``call``: its attempts are the ones made inside, then it is finished
-    (``Session.request``'s wrapper does the same inline: every traced call passes there)."""
+def run_as(call: LogicalCall, finish: Finish, original: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``original`` as ``call``: its attempts are the ones made inside, then ``finish``
+    completes it from the response (each client's own), whatever happened. ``Session.request``'s
+    and ``httpx.Client.request``'s wrappers do the same inline: every traced call passes there."""
     token = _current.set(call)
     start = time.perf_counter()
     response = error = None
@@ -260,7 +263,7 @@ def _as_logical_call(call: LogicalCall, original: Any, *args: Any, **kwargs: Any
         raise
     finally:
         _current.reset(token)
-        _finish(call, response, error, start)
+        finish(call, response, error, start)
 
 
 # -- transport: redirect and physical attempts ----------------------------------------------------
