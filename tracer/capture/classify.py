@@ -46,6 +46,20 @@ class Endpoint(NamedTuple):
     free: bool = False
     host: str = ""  # the host asked (a non-default port kept)
 
+    def category_at(self, site_category: str | None) -> str:
+        """The category of a request to this endpoint from a call site whose rule gives
+        ``site_category``: another host's is always ``other``; a forge's takes a final route
+        category, else the call site's, else the route's, else ``other``.
+
+        >>> Endpoint("github", "/repos/{owner}/{repo}", "is_project_private").category_at("set_status")
+        'set_status'
+        """
+        if self.forge is None:
+            return OTHER
+        if self.final:
+            return self.category or OTHER
+        return site_category or self.category or OTHER
+
 
 class Classified(NamedTuple):
     """A classified request: its category, route template, forge, and whether it is free."""
@@ -148,12 +162,7 @@ class Classifier:
         return self.classify_at(method, url, site_category), site
 
     def classify_at(self, method: str, url: str, site_category: str | None) -> Classified:
-        """A request whose call site's category (from :meth:`call_site`) is ``site_category``:
-        another host's is always ``other``; a forge's takes a final route category, else the
-        call site's, else the route's, else ``other``."""
+        """A request whose call site's category (from :meth:`call_site`) is ``site_category``
+        (see :meth:`Endpoint.category_at`)."""
         e = self._endpoints.get((method, url)) or self.endpoint(method, url)
-        if e.forge is None:
-            return Classified(OTHER, e.route, None, True)
-        if e.final:
-            return Classified(e.category or OTHER, e.route, e.forge, e.free)
-        return Classified(site_category or e.category or OTHER, e.route, e.forge, e.free)
+        return Classified(e.category_at(site_category), e.route, e.forge, e.forge is None or e.free)

@@ -54,7 +54,7 @@ _OTHER, _REQUESTS, _HTTPX, _URLLIB3 = range(4)
 def _headers_kind(cls: type) -> int:
     """Which header mapping a type is, by its name and the insides read (asked once per type)."""
     name = f"{cls.__module__}.{cls.__qualname__}"
-    if name == "requests.structures.CaseInsensitiveDict" and "_store" in getattr(cls, "__init__").__code__.co_names:
+    if name == "requests.structures.CaseInsensitiveDict" and "_store" in cls.__init__.__code__.co_names:
         return _REQUESTS
     if name == "httpx.Headers":
         return _HTTPX

@@ -82,27 +82,11 @@ def _wrap_build_request(original: Any) -> Any:
 
 
 def _wrap_request(original: Any) -> Any:
-    listened, begin, end, clock = patches.listened, patches.begin, patches.end, time.perf_counter
-
     def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not listened():
+        if not patches.listened():
             return original(self, method, url, *args, **kwargs)
-        # _request_call, inlined: every traced call passes here
-        call = LogicalCall(method.upper() if type(method) is str else str(method).upper(),
-                           url if type(url) is str else str(url), kwargs.get("headers"), sys._getframe(1))
-        # patches.run_as, inlined (no second pass of the keyword arguments)
-        start = clock()
-        response = error = None
-        token = begin(call)
-        try:
-            response = original(self, method, url, *args, **kwargs)
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            end(token)
-            _finish(call, response, error, start)
+        call = _request_call(method, url, kwargs, sys._getframe(1))
+        return patches.run_as(call, _finish, original, self, method, url, *args, **kwargs)
 
     return request
 

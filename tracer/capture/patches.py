@@ -211,29 +211,14 @@ def end(token: contextvars.Token[LogicalCall | None]) -> None:
 
 
 def _wrap_request(original: Any) -> Any:
-    current, clock = _current, time.perf_counter
-
     def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _listeners or current.get() is not None:
+        if not _listeners or _current.get() is not None:
             return original(self, method, url, *args, **kwargs)
         # (session headers, the call's headers): merged in _finish only if no prepared request
         # comes back with the response
         given = kwargs.get("headers") if "headers" in kwargs else (args[2] if len(args) > 2 else None)
         call = LogicalCall(str(method).upper(), _clean(str(url)), (self.headers, given), sys._getframe(1))
-        # run_as, inlined (no second pass of the keyword arguments): every traced
-        # call passes here
-        token = current.set(call)
-        start = clock()
-        response = error = None
-        try:
-            response = original(self, method, url, *args, **kwargs)
-            return response
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            current.reset(token)
-            _finish(call, response, error, start)
+        return run_as(call, _finish, original, self, method, url, *args, **kwargs)
 
     return request
 
@@ -250,8 +235,8 @@ def _wrap_send(original: Any) -> Any:
 
 def run_as(call: LogicalCall, finish: Finish, original: Any, *args: Any, **kwargs: Any) -> Any:
     """Run ``original`` as ``call``: its attempts are the ones made inside, then ``finish``
-    completes it from the response (each client's own), whatever happened. ``Session.request``'s
-    and ``httpx.Client.request``'s wrappers do the same inline: every traced call passes there."""
+    completes it from the response (each client's own), whatever happened. (Inlining it in the
+    wrappers saves about 0.3 µs of a loopback call's 500-700 µs: not worth a copy.)"""
     token = _current.set(call)
     start = time.perf_counter()
     response = error = None

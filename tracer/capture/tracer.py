@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tracer.capture import patches
-from tracer.capture.call import NO_HANDLER, OTHER, Call
+from tracer.capture.call import NO_HANDLER, Call
 from tracer.capture.charging import charged, ratelimit_keys
 from tracer.capture.classify import Classifier
 from tracer.capture.headers import auth_of, ratelimit_of
@@ -94,9 +94,7 @@ class Tracer:
         url = call.url if type(call.url) is str else call.full_url()
         e = self.classifier.endpoint(call.method, url)
         forge = e.forge
-        # Classifier.classify_at, inlined: another host's call is other; a final route
-        # category wins, then the call site's, then the route's
-        category = OTHER if forge is None else (e.category or OTHER) if e.final else (site_category or e.category or OTHER)
+        category = e.category_at(site_category)
         free = forge is None or e.free
         auth, auth_id = auth_of(call.headers)
         attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
