@@ -90,6 +90,22 @@ def count(mode: str, calls: int, folder: Path) -> int:
     raise RuntimeError(f"{out}: callgrind wrote no total")
 
 
+def sizes_wrong(small: int, large: int) -> str | None:
+    """What is wrong with ``--small`` and ``--large`` (None: nothing)::
+
+        sizes_wrong(100, 300)   # None
+    """
+    if small < 0 or small % PER_TASK or large % PER_TASK or large <= small:
+        return f"--small {small} --large {large}: want 0 <= small < large, both multiples of {PER_TASK}"
+    return None
+
+
+def fail(message: str) -> None:
+    """One line on standard error, exit 2 (bad input)."""
+    print(f"bench_instructions: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=100)
@@ -98,12 +114,15 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("MODE", "CALLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if args.child[0] not in MODES or not args.child[1].isdigit():
+            fail(f"--child MODE CALLS: MODE one of {', '.join(MODES)}, CALLS a count")
         child(args.child[0], int(args.child[1]))
         return
+    wrong = sizes_wrong(args.small, args.large)
+    if wrong:
+        fail(wrong)
     if shutil.which("valgrind") is None:
-        sys.exit("bench_instructions: needs valgrind (apt-get install valgrind)")
-    if args.small % PER_TASK or args.large % PER_TASK or args.large <= args.small:
-        sys.exit(f"bench_instructions: --small < --large, both multiples of {PER_TASK}")
+        fail("needs valgrind (apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="bench-ins-") as tmp, ThreadPoolExecutor(args.jobs) as pool:
         runs = {(m, n): pool.submit(count, m, n, Path(tmp)) for m in MODES for n in (args.small, args.large)}
         per_call = {m: (runs[m, args.large].result() - runs[m, args.small].result()) / (args.large - args.small)

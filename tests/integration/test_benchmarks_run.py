@@ -36,3 +36,19 @@ def test_bench_live_runs() -> None:
 def test_bench_instructions_child_runs(mode: str, tmp_path) -> None:
     """The part valgrind runs (valgrind itself is too slow for the suite)."""
     run(str(BENCH / "bench_instructions.py"), "--child", mode, "20", env={"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)})
+
+
+def test_bench_instructions_sizes_at_their_boundaries() -> None:
+    """--small < --large, both multiples of the task size: a one-line error and exit 2 otherwise."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_instructions", BENCH / "bench_instructions.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.sizes_wrong(0, 10) is None and bench.sizes_wrong(290, 300) is None
+    assert bench.sizes_wrong(300, 300) and bench.sizes_wrong(-10, 300)
+    assert bench.sizes_wrong(105, 300) and bench.sizes_wrong(100, 305)
+    proc = subprocess.run([sys.executable, str(BENCH / "bench_instructions.py"), "--small", "300", "--large", "300"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
