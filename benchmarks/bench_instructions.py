@@ -9,7 +9,8 @@ calls, in fresh processes; the difference, divided by the extra calls, is one ca
 and imports cancel out). Printed per call and as ratios to the untraced call of the same client:
 
 - requests: untraced, capture's Tracer alone, live mode (tasks of 10 calls, each task's calls
-  into multiprocess metrics at its end, as ``bench_live.py``);
+  handed to multiprocess metrics at its end and written by their flusher thread, as
+  ``bench_live.py``; the last ones at the end);
 - httpx: untraced and traced (Forgejo's API on the loopback, as ``bench_capture.py --client httpx``).
 
 Instructions are not time: cache misses, page faults and the kernel are not in them. Read them
@@ -73,6 +74,7 @@ def child(mode: str, calls: int) -> None:
         else:
             with LiveTracer(metrics.add_calls):
                 bench_live._tasks(client, metrics, calls // PER_TASK, PER_TASK)  # type: ignore[arg-type]
+            metrics.flush()
     server.shutdown()
 
 

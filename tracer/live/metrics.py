@@ -6,7 +6,11 @@ Three ways out, as fleets do:
   app that already serves ``/metrics``;
 - ``Metrics.multiprocess(port=N)``: prometheus_client's multiprocess mode (every process of a
   worker writes its values under ``PROMETHEUS_MULTIPROC_DIR``), with an HTTP endpoint per
-  worker that Prometheus scrapes (:meth:`serve`, started in the worker's main process);
+  worker that Prometheus scrapes (:meth:`serve`, started in the worker's main process); each
+  process adds its tasks' increments up and writes them to its files at most about once per
+  :attr:`~Metrics.interval` (1 s) from a background thread, and at its shutdown: a file write
+  costs a system call and a page, and writing each task's two dozen at its end was most of
+  live mode's cost (a scrape lags by up to the interval);
 - ``Metrics.push(gateway)``: each task's increments pushed at task end to an *aggregating*
   gateway (prom-aggregation-gateway, as packit-service uses), which adds up every push; pushed
   from a background thread in batches (no task waits for the gateway). A push that fails is
@@ -251,10 +255,12 @@ class Metrics:
         self._lock = threading.Lock()
         self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # push mode: (record, calls, unowned tasks)
         self._push_lock = threading.Lock()
-        self._pusher_pid: int | None = None
+        self._flusher_pid: int | None = None
+        self._start_lock = threading.Lock()
         self._event = threading.Event()
         self.background = True
-        self.interval = 0.5  # push mode: at most about one push per interval and process
+        #: at most about one write (multiprocess: 1 s) or push (0.5 s) per interval and process
+        self.interval = 1.0 if _mode == "multiprocess" else 0.5
         self.retry_after = 1.0
         self.pushes = self.push_failures = self.dropped = 0
         self._server: Any = None
@@ -268,11 +274,15 @@ class Metrics:
     # -- the three ways out ---------------------------------------------------------------
     @classmethod
     def multiprocess(cls, port: int | None = None, *, addr: str = "0.0.0.0", directory: str | Path | None = None,
-                     per_repository: bool = False, rules: Rules | None = None) -> Metrics:
+                     per_repository: bool = False, rules: Rules | None = None, interval: float = 1.0) -> Metrics:
         """prometheus_client's multiprocess mode; ``port``: serve ``/metrics`` there on ``addr``
         (in the worker's main process, see :meth:`serve`). The directory comes from
         ``PROMETHEUS_MULTIPROC_DIR`` (or ``directory``, which sets it) and is emptied when the
-        endpoint starts, as prometheus_client requires between runs."""
+        endpoint starts, as prometheus_client requires between runs. ``interval``: each process
+        writes what its tasks added at most about this often (seconds; a background thread, and
+        :meth:`flush` at the process's shutdown); 0 writes at each task's end."""
+        if interval < 0:
+            raise UsageError(f"multiprocess metrics: interval must be 0 or more seconds, not {interval}")
         from prometheus_client import values
 
         where = directory or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -285,6 +295,7 @@ class Metrics:
         metrics = cls(CollectorRegistry(), per_repository=per_repository, rules=rules,
                       _mode="multiprocess", _port=port, _directory=Path(where))
         metrics.addr = addr
+        metrics.interval, metrics.background = interval, interval > 0
         return metrics
 
     @classmethod
@@ -364,30 +375,38 @@ class Metrics:
                 self._instruments.up.set(value)
 
     def _deliver(self, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
-        if self.mode != "push":
+        if self.mode == "registry" or (self.mode == "multiprocess" and not self.background):
             with self._lock:
-                self._apply(self._instruments, record, calls, unowned)
+                self._apply(self._instruments, [(record, calls, unowned)])
             return
+        if self._flusher_pid != os.getpid():
+            self._start_flusher()
         with self._lock:
             self._pending.append((record, calls, unowned))
-        if self.background:
-            self._wake()
-        else:
+        if not self.background:
             self.flush()
+        elif not self._event.is_set():
+            self._event.set()
 
     def flush(self) -> bool:
-        """Push mode: push everything waiting, as one batch; True when nothing is left (a
-        failed push keeps the batch for the next one, up to :data:`MAX_PENDING` task batches)."""
-        if self.mode != "push":
+        """Write (multiprocess) or push (push mode) everything waiting, as one batch; True when
+        nothing is left (a failed push keeps the batch for the next one, up to
+        :data:`MAX_PENDING` task batches)::
+
+            metrics.flush()   # e.g. before reading this process's multiprocess files
+        """
+        if self.mode == "registry":
             return True
         with self._push_lock:
             with self._lock:
                 batch, self._pending = self._pending, []
+                if batch and self.mode == "multiprocess":
+                    self._apply(self._instruments, batch)
+                    return True
             if not batch:
                 return True
             instruments = _Instruments(None, self.per_repository, gauges=False)
-            for rec, cs, unowned in batch:
-                self._apply(instruments, rec, cs, unowned)
+            self._apply(instruments, batch)
             try:
                 prometheus_client.push_to_gateway(self.gateway, job=self.job, registry=instruments.batch_registry(),
                                                   timeout=10)
@@ -403,85 +422,92 @@ class Metrics:
             self.pushes += 1
             return True
 
-    def _wake(self) -> None:
-        """Start this process's pusher (once per process: a forked child starts its own)."""
-        if self._pusher_pid != os.getpid():
-            with self._lock:
-                if self._pusher_pid != os.getpid():
-                    self._pusher_pid = os.getpid()
-                    self._event = threading.Event()
-                    threading.Thread(target=self._push_forever, name="api-tracer-push", daemon=True).start()
-                    atexit.register(self.flush)
-        self._event.set()
+    def _start_flusher(self) -> None:
+        """This process's flusher (once per process: a forked child starts its own, and what
+        its parent had not written yet is the parent's to write)."""
+        with self._start_lock:
+            if self._flusher_pid == os.getpid():
+                return
+            if self._flusher_pid is not None:  # forked: the parent's locks and batches are not ours
+                self._lock, self._push_lock, self._pending = threading.Lock(), threading.Lock(), []
+            self._flusher_pid = os.getpid()
+            self._event = threading.Event()  # set only in the background mode
+            threading.Thread(target=self._flush_forever, name="api-tracer-metrics", daemon=True).start()
+            atexit.register(self.flush)
 
-    def _push_forever(self) -> None:
+    def _flush_forever(self) -> None:
         while True:
             self._event.wait()
-            time.sleep(self.interval)  # let the tasks that end meanwhile join this push
+            time.sleep(self.interval)  # let the tasks that end meanwhile join this batch
             self._event.clear()
             try:
                 pushed = self.flush()
-            except Exception:  # noqa: BLE001 - the pusher never dies: said, and tried again
-                log.exception("api-tracer: could not push the metrics")
+            except Exception:  # noqa: BLE001 - the flusher never dies: said, and tried again
+                log.exception("api-tracer: could not write or push the metrics")
                 pushed = False
             if not pushed:
                 time.sleep(self.retry_after)
                 self._event.set()
 
-    def _apply(self, ins: _Instruments | None, record: TaskRecord | None, calls: list[Call], unowned: int = 0) -> None:
-        """Add a batch: counts are summed per label set first (one write each), the rate-limit
-        gauge is set once per bucket (its last value), durations are binned per category first
-        (one write per bucket hit and one to the sum: multiprocess mode writes a file page
-        for each, and observing call by call was most of live mode's cost)."""
+    def _apply(self, ins: _Instruments | None, batch: list[tuple[TaskRecord | None, list[Call], int]]) -> None:
+        """Add a batch of (task record, its calls, unowned tasks): counts are summed per label
+        set first (one write each, whatever the number of tasks), the rate-limit gauge is set
+        once per bucket (its last value), durations are binned per category first (one write
+        per bucket hit and one to the sum: multiprocess mode writes a file page for each)."""
         assert ins is not None
-        chroots = _chroots(record)
         # plain dicts: a Counter's construction costs more than a task's ten additions
         requests: dict[tuple[str, ...], int] = {}
         logical: dict[tuple[str, ...], int] = {}
         other: dict[tuple[str, str], int] = {}
         remaining: dict[tuple[str, str], int] = {}
         durations: dict[str, list[float]] = {}
-        minted: list[str] = []  # installation ids whose token this batch minted
+        tasks: dict[tuple[str, ...], int] = {}
+        pipelines: dict[tuple[str, ...], int] = {}
+        seen = {"true": 0, "false": 0}
         routes = self._route_labels
-        for call in calls:
-            if call.forge is None:
-                name = self.hosts.label(call.host)
-                key = (name if name != call.host else "other", call.handler)  # named hosts only
-                other[key] = other.get(key, 0) + 1
-                continue
-            event = call.event or NO_EVENT
-            route = routes.get((call.forge, call.method, call.route))
-            if route is None:
-                route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
-                if len(routes) < _ROUTE_MEMO:
-                    routes[(call.forge, call.method, call.route)] = route
-            repo = (self._repository(call.url),) if self.per_repository else ()
-            key = (call.forge, call.handler, event, call.category, call.method, route,
-                   "true" if call.charged else "false", call.auth, chroots, *repo)
-            requests[key] = requests.get(key, 0) + 1
-            if call.attempt == 1:
-                key = (call.forge, call.handler, event, call.category, chroots, *repo)
-                logical[key] = logical.get(key, 0) + 1
-            durations.setdefault(call.category, []).append(call.duration_ms / 1000.0)
-            self._ratelimit(call, minted, remaining)
-        for labels, n in requests.items():
-            ins.child(ins.requests, labels).inc(n)
-        for labels, n in logical.items():
-            ins.child(ins.logical, labels).inc(n)
-        for labels, n in other.items():
-            ins.child(ins.other, labels).inc(n)
+        for record, calls, unowned in batch:
+            chroots = _chroots(record)
+            minted: list[str] = []  # installation ids whose token this task minted
+            for call in calls:
+                if call.forge is None:
+                    name = self.hosts.label(call.host)
+                    key = (name if name != call.host else "other", call.handler)  # named hosts only
+                    other[key] = other.get(key, 0) + 1
+                    continue
+                event = call.event or NO_EVENT
+                route = routes.get((call.forge, call.method, call.route))
+                if route is None:
+                    route = call.route if FORGES[call.forge].describes(call.method, call.route) else UNLISTED
+                    if len(routes) < _ROUTE_MEMO:
+                        routes[(call.forge, call.method, call.route)] = route
+                repo = (self._repository(call.url),) if self.per_repository else ()
+                key = (call.forge, call.handler, event, call.category, call.method, route,
+                       "true" if call.charged else "false", call.auth, chroots, *repo)
+                requests[key] = requests.get(key, 0) + 1
+                if call.attempt == 1:
+                    key = (call.forge, call.handler, event, call.category, chroots, *repo)
+                    logical[key] = logical.get(key, 0) + 1
+                durations.setdefault(call.category, []).append(call.duration_ms / 1000.0)
+                self._ratelimit(call, minted, remaining)
+            seen["false"] += unowned
+            if record is not None:
+                seen["true"] += 1
+                key = (record.handler, record.event_label, record.outcome)
+                tasks[key] = tasks.get(key, 0) + 1
+                if record.starts_pipeline:
+                    pipelines[(chroots,)] = pipelines.get((chroots,), 0) + 1
+        for family, counts in ((ins.requests, requests), (ins.logical, logical), (ins.other, other),
+                               (ins.tasks, tasks), (ins.pipelines, pipelines)):
+            for labels, n in counts.items():
+                ins.child(family, labels).inc(n)
         for category, seconds in durations.items():
             _observe_all(ins.child(ins.duration, (category,)), seconds)
         if ins.remaining is not None:
             for labels, value in remaining.items():
                 ins.child(ins.remaining, labels).set(value)
-        if unowned:
-            ins.child(ins.seen, ("false",)).inc(unowned)
-        if record is not None:
-            ins.child(ins.seen, ("true",)).inc()
-            ins.child(ins.tasks, (record.handler, record.event_label, record.outcome)).inc()
-            if record.starts_pipeline:
-                ins.child(ins.pipelines, (chroots,)).inc()
+        for counted, n in seen.items():
+            if n:
+                ins.child(ins.seen, (counted,)).inc(n)
 
     # -- labels from calls ----------------------------------------------------------------
     @staticmethod

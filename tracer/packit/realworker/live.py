@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -51,8 +51,9 @@ CONCURRENCY = 2
 EVENT_TIMEOUT = 60.0
 #: how long a worker may take to answer ``inspect`` (busy prefork main process, or gevent hub)
 INSPECT_TIMEOUT = 1.0
-#: push mode: how long the gateway may lag the workers (pushes at most every 0.5 s, Metrics.interval)
-PUSH_TIMEOUT = 10.0
+#: how long the metrics may lag the tasks: a process writes its multiprocess files at most every
+#: 1 s and pushes at most every 0.5 s (Metrics.interval)
+EXPORT_TIMEOUT = 10.0
 
 
 def _free_port() -> int:
@@ -140,10 +141,10 @@ def _direct(world: Any, knobs: Any, source: Any, trace_dir: Path, env: dict[str,
     def around(step: Step) -> Iterator[None]:
         before = _traces(trace_dir)
         yield
+        traces = _traces(trace_dir)
         steps.append({"index": step.index, "incoming": pipeline.incoming[-1].event, "event": step.event,
-                      "handler": step.handler, "chroot": step.chroot,
-                      "traces": sorted(_traces(trace_dir) - before),
-                      "metrics": _multiprocess_text(env["PROMETHEUS_MULTIPROC_DIR"])})
+                      "handler": step.handler, "chroot": step.chroot, "traces": sorted(traces - before),
+                      "metrics": _exported(lambda: _multiprocess_text(env["PROMETHEUS_MULTIPROC_DIR"]), len(traces))})
 
     pipeline.run(around=around)
     for row, counts in zip(steps, pipeline.server_counts, strict=True):
@@ -185,11 +186,9 @@ def _worker(world: Any, knobs: Any, source: Any, trace_dir: Path, env: dict[str,
             _settle(celery_app, name, hub, QUEUES, proc, log_path)
             settled = time.perf_counter()
             new = sorted(_traces(trace_dir) - traces)
-            if mode == "gevent":
-                _pushed(metrics_url, len(_traces(trace_dir)))
             events.append({"event": label, "chroot": chroot, "traces": new,
-                           "server": _server_by_tag(hub.requests[before:]),
-                           "seconds": round(settled - start, 2), "metrics": _scrape(metrics_url)})
+                           "server": _server_by_tag(hub.requests[before:]), "seconds": round(settled - start, 2),
+                           "metrics": _exported(lambda: _scrape(metrics_url), len(_traces(trace_dir)))})
 
     with log_path.open("wb") as log:
         proc = subprocess.Popen(args, env=worker_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(trace_dir.parent))
@@ -268,15 +267,16 @@ def _settle(app: Any, name: str, hub: Any, queues: tuple[str, ...], proc: subpro
                        f"loopback GitHub's count):\n{_tail(log)}")
 
 
-def _pushed(url: str, tasks: int) -> None:
-    """Push mode: until the gateway has seen as many tasks as wrote traces (every counted task)."""
+def _exported(read: Callable[[], str], tasks: int) -> str:
+    """The metrics' text once they have seen as many tasks as wrote traces (every counted task):
+    the workers write (multiprocess) or push them in the background, within EXPORT_TIMEOUT."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    deadline = time.monotonic() + PUSH_TIMEOUT
-    seen = 0.0
-    while time.monotonic() < deadline:
-        seen = sum(s.value for f in text_string_to_metric_families(_scrape(url))
+    deadline = time.monotonic() + EXPORT_TIMEOUT
+    while True:
+        text = read()
+        seen = sum(s.value for f in text_string_to_metric_families(text)
                    for s in f.samples if s.name == "api_tracer_tasks_seen_total")
-        if seen >= tasks:
-            return
-        time.sleep(0.1)
+        if seen >= tasks or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
