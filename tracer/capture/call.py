@@ -66,6 +66,16 @@ class Call:
         """``METHOD route-template``, e.g. ``GET /repos/{owner}/{repo}``."""
         return f"{self.method} {self.route}"
 
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Call:
+        """A Call from a plain tuple of its fields in order, the rate-limit headers as two tuples
+        of strings, their names and their values (how a Tracer keeps calls: the garbage
+        collector stops tracking a tuple of strings and numbers, never a Call nor a dict)::
+
+            Call.from_row((1, "GET", url, "/rate_limit", "other", False, 200, ..., ("remaining",), ("4999",), ...))
+        """
+        return cls(*row[:16], dict(zip(row[16], row[17])), *row[18:])
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -22,27 +22,26 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     ('none', None)
     """
     kind = _headers_kind(type(headers))
-    if kind == _REQUESTS:
-        # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
-        # value); one look-up instead of its public get's three calls
-        store = headers._store
-
-        def get(name: str) -> Any:
-            found = store.get(name.lower())
-            return found[1] if found is not None else None
-    elif kind == _HTTPX:
-        table = _httpx_table(headers)
-
-        def get(name: str) -> Any:
-            return _httpx_value(table, _encoded(name.lower()), headers)
-    elif headers is not None:
-        get = headers.get
+    if kind == _HTTPX:
+        found = _httpx_values(headers, _AUTH_WANTED)
+        value, gitlab = found.get("authorization"), found.get("private-token") or found.get("job-token")
     else:
-        return "none", None
-    value = get("Authorization")
+        if kind == _REQUESTS:
+            # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
+            # value); one look-up instead of its public get's three calls
+            store = headers._store
+
+            def get(name: str) -> Any:
+                found = store.get(name.lower())
+                return found[1] if found is not None else None
+        elif headers is not None:
+            get = headers.get
+        else:
+            return "none", None
+        value = get("Authorization")
+        gitlab = None if value else get("PRIVATE-TOKEN") or get("JOB-TOKEN")
     if value:
         return _auth_kind(str(value))
-    gitlab = get("PRIVATE-TOKEN") or get("JOB-TOKEN")
     return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
 
 
@@ -63,25 +62,25 @@ def _headers_kind(cls: type) -> int:
     return _OTHER
 
 
-def _httpx_table(headers: Any) -> dict[bytes, bytes]:
-    """httpx's ``Headers`` as lower-cased name → value (repeated headers joined as httpx joins
-    them), read from its list in one pass: each of its public look-ups scans and decodes the
-    whole list (most of the tracer's time per httpx call went there)."""
-    table: dict[bytes, bytes] = {}
+#: the credential headers, as httpx keeps their names (lower-cased bytes)
+_AUTH_WANTED = {name.encode("ascii"): name for name in ("authorization", "private-token", "job-token")}
+
+
+def _httpx_values(headers: Any, wanted: dict[bytes, str]) -> dict[str, str]:
+    """The headers ``wanted`` names (httpx's lower-cased name → the name to give), read from
+    httpx's ``Headers`` list in one pass, decoded and repeated headers joined as httpx does (its
+    public look-up scans and decodes the whole list for each header: most of the tracer's time
+    per httpx call went there)."""
+    found: dict[str, str] = {}
     for _, key, value in headers._list:
-        table[key] = table[key] + b", " + value if key in table else value
-    return table
-
-
-def _httpx_value(table: dict[bytes, bytes], name: bytes, headers: Any) -> str | None:
-    """One header of :func:`_httpx_table`, decoded as httpx would (ASCII; else its public look-up)."""
-    value = table.get(name)
-    if value is None:
-        return None
-    try:
-        return value.decode("ascii")
-    except UnicodeDecodeError:
-        return headers.get(name.decode("latin-1"))
+        name = wanted.get(key)
+        if name is not None:
+            try:
+                text = value.decode("ascii")
+            except UnicodeDecodeError:
+                text = value.decode(headers.encoding)
+            found[name] = found[name] + ", " + text if name in found else text
+    return found
 
 
 @functools.lru_cache(maxsize=256)  # a worker reuses a few credentials: hash each once
@@ -127,18 +126,14 @@ def ratelimit_of(headers: Any, keys: tuple[tuple[str, str], ...]) -> dict[str, s
                 found[name] = ", ".join(values[1:])
         return found
     if kind == _HTTPX:
-        table = _httpx_table(headers)
-        for name, header in keys:
-            value = _httpx_value(table, _encoded(header), headers)
-            if value is not None:
-                found[name] = value
-        return found
+        return _httpx_values(headers, _wanted(keys))
     for name, header in keys:
         if header in headers:  # a miss costs no KeyError
             found[name] = headers[header]
     return found
 
 
-@functools.cache
-def _encoded(header: str) -> bytes:
-    return header.encode("ascii")
+@functools.lru_cache(maxsize=64)  # one per forge's rate-limit header table
+def _wanted(keys: tuple[tuple[str, str], ...]) -> dict[bytes, str]:
+    """``keys`` as :func:`_httpx_values` reads them: httpx's lower-cased name → the name given."""
+    return {header.lower().encode("ascii"): name for name, header in keys}

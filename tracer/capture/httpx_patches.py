@@ -30,6 +30,10 @@ from typing import Any
 from tracer.capture import patches
 from tracer.capture.patches import Attempt, LogicalCall
 
+# the interception's state, read inline by the wrappers (every traced call passes each of them;
+# both lists are only ever changed in place)
+_listeners, _responders, _current = patches._listeners, patches._responders, patches._current
+
 
 def _logical(request: Any, frame: Any) -> LogicalCall:
     return LogicalCall(request.method, request.url, request.headers, frame)
@@ -69,11 +73,9 @@ def _request_call(method: Any, url: Any, kwargs: dict[str, Any], frame: Any) -> 
 
 
 def _wrap_build_request(original: Any) -> Any:
-    current_call = patches.current_call
-
     def build_request(self: Any, *args: Any, **kwargs: Any) -> Any:
         request = original(self, *args, **kwargs)
-        call = current_call()
+        call = _current.get()
         if call is not None and not call.attempts:  # the request ``request`` sends, whatever answers it
             call.method, call.url, call.headers = request.method, request.url, request.headers
         return request
@@ -82,29 +84,31 @@ def _wrap_build_request(original: Any) -> Any:
 
 
 def _wrap_request(original: Any) -> Any:
+    run_as = patches.run_as
+
     def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not patches.listened():
+        if not _listeners or _current.get() is not None:  # patches.listened(), inline
             return original(self, method, url, *args, **kwargs)
         call = _request_call(method, url, kwargs, sys._getframe(1))
-        return patches.run_as(call, _finish, original, self, method, url, *args, **kwargs)
+        return run_as(call, _finish, original, self, method, url, *args, **kwargs)
 
     return request
 
 
 def _wrap_send(original: Any) -> Any:
-    listened = patches.listened
+    run_as = patches.run_as
 
     def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not listened():
+        if not _listeners or _current.get() is not None:  # patches.listened(), inline
             return original(self, request, *args, **kwargs)
-        return patches.run_as(_logical(request, sys._getframe(1)), _finish, original, self, request, *args, **kwargs)
+        return run_as(_logical(request, sys._getframe(1)), _finish, original, self, request, *args, **kwargs)
 
     return send
 
 
 def _wrap_async_request(original: Any) -> Any:
     async def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not patches.listened():
+        if not _listeners or _current.get() is not None:
             return await original(self, method, url, *args, **kwargs)
         call = _request_call(method, url, kwargs, sys._getframe(1))
         return await _run_async(call, original, self, method, url, *args, **kwargs)
@@ -114,7 +118,7 @@ def _wrap_async_request(original: Any) -> Any:
 
 def _wrap_async_send(original: Any) -> Any:
     async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not patches.listened():
+        if not _listeners or _current.get() is not None:
             return await original(self, request, *args, **kwargs)
         return await _run_async(_logical(request, sys._getframe(1)), original, self, request, *args, **kwargs)
 
@@ -143,11 +147,11 @@ def _failed(call: LogicalCall | None, exc: BaseException, start: float) -> None:
 
 
 def _wrap_handle_request(original: Any) -> Any:
-    current_call, responder, clock = patches.current_call, patches.responder, time.perf_counter
+    clock = time.perf_counter
 
     def handle_request(self: Any, request: Any) -> Any:
-        call = current_call()
-        answering = responder() is not None
+        call = _current.get()
+        answering = bool(_responders)
         if call is None and not answering:
             return original(self, request)
         start = clock()

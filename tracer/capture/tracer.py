@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,13 @@ class Tracer:
     charged by the forge's rule; calls to other hosts are kept apart in the trace. ``skip_sleeps`` skips PyGithub's throttle and
     ogr's retry back-offs in every thread while the tracer is active.
 
-    Each :class:`Call` is built in the calling thread as its call finishes, and only the Call is
-    kept: holding the client's request and response objects until the trace was read instead
-    (a dozen objects a call for the garbage collector) made full collections cost a loopback
-    call 20 µs more than building its Call does (``benchmarks/bench_capture.py`` prints the
-    collector's time a call).
+    Each call's fields are worked out in the calling thread as its call finishes and kept as a
+    plain tuple of strings and numbers, made a :class:`Call` when read (:attr:`calls`,
+    :meth:`trace`): the garbage collector soon stops tracking such a tuple, never a Call, and a
+    growing trace of tracked objects costs every traced call its share of full collections
+    (holding the clients' request and response objects until the trace was read cost a loopback
+    call 20 µs; holding Calls, 6-7 µs; ``benchmarks/bench_capture.py`` prints the collector's
+    time a call).
     """
 
     def __init__(
@@ -53,7 +55,8 @@ class Tracer:
         self.hosts = hosts if isinstance(hosts, Hosts) else rules.hosts.with_hosts(hosts or (), "Tracer(hosts=...)")
         self.classifier = Classifier(rules, self.hosts)
         self.skip_sleeps = skip_sleeps
-        self._calls: list[Call] = []
+        self._rows: list[tuple[Any, ...]] = []  # one plain tuple a Call, in Call's field order
+        self._keep: Callable[[tuple[Any, ...]], None] = self._rows.append
         self._seq = itertools.count(1)
         self._logical = itertools.count(1)
         self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
@@ -75,12 +78,19 @@ class Tracer:
 
     @property
     def calls(self) -> list[Call]:
-        """The calls recorded so far (the list the tracer appends to)."""
-        return self._calls
+        """Every call recorded so far, to any host, in order (a new list each time)::
 
-    @calls.setter
-    def calls(self, value: list[Call]) -> None:
-        self._calls = value
+            with Tracer() as t:
+                requests.get("https://api.github.com/rate_limit")
+            t.calls[0].endpoint   # 'GET /rate_limit'
+        """
+        with self._lock:
+            rows = list(self._rows)
+        return [Call.from_row(row) for row in rows]
+
+    def __len__(self) -> int:
+        """How many calls were recorded so far (``len(tracer)``)."""
+        return len(self._rows)
 
     def _record(self, call: patches.LogicalCall) -> None:
         site_category, site = self.classifier.call_site(call.frame)  # the stack dies with the call
@@ -109,22 +119,25 @@ class Tracer:
         for attempt in attempts:
             number += 1
             status = attempt.status
-            # positionally, in Call's field order (seq, method, url, route, category, charged,
+            ratelimit = ratelimit_of(attempt.headers, keys)
+            # a plain tuple in Call's field order (seq, method, url, route, category, charged,
             # status, handler, event, invocation, call_site, duration_ms, logical, attempt,
-            # auth, auth_id, ratelimit, error, host, forge): a quarter of the keyword call's cost
-            self._calls.append(Call(
+            # auth, auth_id, ratelimit's names, its values, error, host, forge), made a Call when read
+            # (Call.from_row): the collector stops tracking a tuple of strings and numbers,
+            # never a Call nor a dict (a growing trace of Calls made full collections cost 6-7
+            # µs a traced call)
+            self._keep((
                 next(self._seq), call.method, url, e.route, category,
                 charged(forge, free, status, auth, category, attempt.headers),
                 status, handler, event, invocation, site,
                 round(attempt.duration_ms, 3), logical, number,
-                auth, auth_id, ratelimit_of(attempt.headers, keys), attempt.error, e.host, forge,
+                auth, auth_id, tuple(ratelimit), tuple(ratelimit.values()), attempt.error, e.host, forge,
             ))
 
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""
-        with self._lock:
-            return Trace(list(self._calls))
+        return Trace(self.calls)
 
     def clear(self) -> None:
         with self._lock:
-            self._calls.clear()
+            self._rows.clear()

@@ -112,18 +112,18 @@ def exit_record(token: contextvars.Token[TaskRecord | None] | None) -> None:
 Outside = Callable[[list[Call]], None]
 
 
-class _ToTasks(list):  # type: ignore[type-arg]
-    """Where capture's Tracer appends each Call it builds (in the calling thread or greenlet):
-    to the current task's record, else to ``outside``; nothing is kept here. With several
-    tracers in a process (an instrumentation per app), a record takes the calls of its owner's
-    tracer only, and a record of another's is not this tracer's outside."""
+class _ToTasks:
+    """Where capture's Tracer keeps each call it sees (in the calling thread or greenlet), made
+    a Call: in the current task's record, else handed to ``outside``; nothing is kept here.
+    With several tracers in a process (an instrumentation per app), a record takes the calls of
+    its owner's tracer only, and a record of another's is not this tracer's outside."""
 
     def __init__(self, outside: Outside, owner: int = 0) -> None:
-        super().__init__()
         self.outside = outside
         self.owner = owner
 
-    def append(self, call: Call) -> None:  # type: ignore[override]
+    def keep(self, row: tuple[Any, ...]) -> None:
+        call = Call.from_row(row)
         record = _current.get()
         if record is None:
             self.outside([call])
@@ -153,5 +153,5 @@ class LiveTracer(Tracer):
         owner: int = 0,
     ) -> None:
         super().__init__(rules, hosts=hosts, skip_sleeps=False)
-        self.calls = _ToTasks(outside, owner)
+        self._keep = _ToTasks(outside, owner).keep
         self._invocations = _ProcessWide()

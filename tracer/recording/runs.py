@@ -124,7 +124,7 @@ def record_into(
     @contextmanager
     def around(step: Step) -> Iterator[None]:
         name = cassette_name(step, cassette_format)
-        start = len(tracer.calls)
+        start = len(tracer)
         with v.use_cassette(str(folder / name)) as cassette:
             yield
         if not (folder / name).exists():  # a handler that made no call: an empty cassette
