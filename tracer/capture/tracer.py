@@ -56,7 +56,9 @@ class Tracer:
         self.classifier = Classifier(rules, self.hosts)
         self.skip_sleeps = skip_sleeps
         self._rows: list[tuple[Any, ...]] = []  # one plain tuple a Call, in Call's field order
-        self._keep: Callable[[tuple[Any, ...]], None] = self._rows.append
+        #: where each call's row goes, with its rate-limit headers as a dict (a LiveTracer makes
+        #: it a Call at once)
+        self._keep: Callable[[tuple[Any, ...], dict[str, str]], None] = self._keep_row
         self._seq = itertools.count(1)
         self._logical = itertools.count(1)
         self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
@@ -132,7 +134,10 @@ class Tracer:
                 status, handler, event, invocation, site,
                 round(attempt.duration_ms, 3), logical, number,
                 auth, auth_id, tuple(ratelimit), tuple(ratelimit.values()), attempt.error, e.host, forge,
-            ))
+            ), ratelimit)
+
+    def _keep_row(self, row: tuple[Any, ...], ratelimit: dict[str, str]) -> None:
+        self._rows.append(row)
 
     def trace(self) -> Trace:
         """A snapshot of what was recorded so far."""

@@ -122,8 +122,8 @@ class _ToTasks:
         self.outside = outside
         self.owner = owner
 
-    def keep(self, row: tuple[Any, ...]) -> None:
-        call = Call.from_row(row)
+    def keep(self, row: tuple[Any, ...], ratelimit: dict[str, str]) -> None:
+        call = Call(*row[:16], ratelimit, *row[18:])  # Call.from_row without remaking the dict
         record = _current.get()
         if record is None:
             self.outside([call])
