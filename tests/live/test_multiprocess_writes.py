@@ -77,14 +77,21 @@ SCENARIO = textwrap.dedent("""
         out["writes for 50 tasks"] = writes[0] - before
         out["after flush"] = tasks()
     elif scenario == "fork":
+        import threading
         metrics = Metrics.multiprocess(interval=60)
         metrics.task_done(record(0))  # waiting in the parent when it forks
+        metrics._lock.acquire()  # as if the parent's flusher were writing when it forked
         pid = os.fork()
         if pid == 0:
-            metrics.task_done(record(1))
-            metrics.flush()
-            os._exit(0)
-        os.waitpid(pid, 0)
+            done = threading.Event()
+            def work():
+                metrics.task_done(record(1))
+                metrics.flush()
+                done.set()
+            threading.Thread(target=work, daemon=True).start()
+            os._exit(0 if done.wait(10) else 3)
+        metrics._lock.release()
+        out["child's exit"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         out["child's"] = tasks()
         metrics.flush()
         out["both"] = tasks()
@@ -118,7 +125,8 @@ def test_a_batch_is_written_once_an_interval_whatever_its_tasks(tmp_path: Path) 
 
 def test_a_forked_child_never_writes_its_parents_batch(tmp_path: Path) -> None:
     out = _run("fork", tmp_path / "mp")
-    assert out == {"child's": 1, "both": 2}, out
+    # 3: the child hung on a lock its parent held when it forked
+    assert out == {"child's exit": 0, "child's": 1, "both": 2}, out
 
 
 @pytest.mark.parametrize("interval", [-0.001, -1])

@@ -35,6 +35,7 @@ import re
 import socket
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,12 @@ TOKEN_BUCKETS = 16
 _ROUTE_MEMO = 20_000
 #: push mode: task batches kept while the gateway does not take them (then the oldest go)
 MAX_PENDING = 10_000
+
+
+def _forked(ref: weakref.ref[Metrics]) -> None:
+    metrics = ref()
+    if metrics is not None:
+        metrics._after_fork()
 
 
 def _chroots(record: TaskRecord | None) -> str:
@@ -257,6 +264,8 @@ class Metrics:
         self._push_lock = threading.Lock()
         self._flusher_pid: int | None = None
         self._start_lock = threading.Lock()
+        ref = weakref.ref(self)  # a forked child starts afresh (and never holds a lock its parent's threads held)
+        os.register_at_fork(after_in_child=lambda: _forked(ref))
         self._event = threading.Event()
         self.background = True
         #: at most about one write (multiprocess: 1 s) or push (0.5 s) per interval and process
@@ -423,13 +432,10 @@ class Metrics:
             return True
 
     def _start_flusher(self) -> None:
-        """This process's flusher (once per process: a forked child starts its own, and what
-        its parent had not written yet is the parent's to write)."""
+        """This process's flusher (once per process: a forked child starts its own)."""
         with self._start_lock:
             if self._flusher_pid == os.getpid():
                 return
-            if self._flusher_pid is not None:  # forked: the parent's locks and batches are not ours
-                self._lock, self._push_lock, self._pending = threading.Lock(), threading.Lock(), []
             self._flusher_pid = os.getpid()
             self._event = threading.Event()  # set only in the background mode
             threading.Thread(target=self._flush_forever, name="api-tracer-metrics", daemon=True).start()
@@ -508,6 +514,12 @@ class Metrics:
         for counted, n in seen.items():
             if n:
                 ins.child(ins.seen, (counted,)).inc(n)
+
+    def _after_fork(self) -> None:
+        """In a forked child: what the parent had not written yet is the parent's to write, and
+        its locks may have been held by its threads when it forked."""
+        self._lock, self._push_lock, self._start_lock = threading.Lock(), threading.Lock(), threading.Lock()
+        self._pending, self._flusher_pid = [], None
 
     # -- labels from calls ----------------------------------------------------------------
     @staticmethod
