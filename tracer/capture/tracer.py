@@ -55,7 +55,7 @@ class Tracer:
         self.hosts = hosts if isinstance(hosts, Hosts) else rules.hosts.with_hosts(hosts or (), "Tracer(hosts=...)")
         self.classifier = Classifier(rules, self.hosts)
         self.skip_sleeps = skip_sleeps
-        self._rows: list[tuple[Any, ...]] = []  # one plain tuple a Call, in Call's field order
+        self._rows: list[tuple[Any, ...]] = []  # a plain tuple a call (Call.from_row makes it a Call)
         #: where each call's row goes, with its rate-limit headers as a dict (a LiveTracer makes
         #: it a Call at once)
         self._keep: Callable[[tuple[Any, ...], dict[str, str]], None] = self._keep_row

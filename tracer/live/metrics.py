@@ -260,7 +260,7 @@ class Metrics:
         self._token_buckets: set[str] = set()
         self._route_labels: dict[tuple[str, str, str], str] = {}  # (forge, method, route) → its label
         self._lock = threading.Lock()
-        self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # push mode: (record, calls, unowned tasks)
+        self._pending: list[tuple[TaskRecord | None, list[Call], int]] = []  # (record, calls, unowned tasks) not yet written or pushed
         self._push_lock = threading.Lock()
         self._flusher_pid: int | None = None
         self._start_lock = threading.Lock()
