@@ -67,9 +67,8 @@ def overhead(metrics: Metrics, per_task: int, rounds: int, batch_tasks: int = 5,
              ends: list[float] | None = None) -> dict[str, tuple[list[float], float]]:
     """Per mode (untraced, capture's Tracer alone, live): seconds per call of each batch, and
     the CPU seconds per call of this thread (and, live, of the metrics' flusher thread);
-    batches in rotating order (each round runs the three,
-    starting with a different one). Each live task's end (its calls into the metrics), in
-    seconds, into ``ends`` if given."""
+    batches in rotating order (each round runs the three, starting with a different one).
+    Each live task's end (its calls into the metrics), in seconds, into ``ends`` if given."""
     server = start()
     session = requests.Session()
     calls = per_task * batch_tasks

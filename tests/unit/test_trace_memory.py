@@ -42,3 +42,4 @@ def test_the_collector_tracks_nothing_per_call_kept() -> None:
                                             "is_user_approved", "auth"}
     assert calls[0].ratelimit == {"remaining": "4999"} and calls[0].auth == "token"
     assert calls[-1].handler == "H" and calls[-1].forge == "forgejo"
+    assert tracer_large.calls_since(1099) == calls[1099:] and len(tracer_large.calls_since(1100)) == 0

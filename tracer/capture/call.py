@@ -67,14 +67,17 @@ class Call:
         return f"{self.method} {self.route}"
 
     @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Call:
+    def from_row(cls, row: tuple[Any, ...], ratelimit: dict[str, str] | None = None) -> Call:
         """A Call from a plain tuple of its fields in order, the rate-limit headers as two tuples
         of strings, their names and their values (how a Tracer keeps calls: the garbage
-        collector stops tracking a tuple of strings and numbers, never a Call nor a dict)::
+        collector stops tracking a tuple of strings and numbers, never a Call nor a dict);
+        ``ratelimit``: those headers as a dict already made::
 
             Call.from_row((1, "GET", url, "/rate_limit", "other", False, 200, ..., ("remaining",), ("4999",), ...))
         """
-        return cls(*row[:16], dict(zip(row[16], row[17])), *row[18:])
+        if ratelimit is None:
+            ratelimit = dict(zip(row[16], row[17]))
+        return cls(*row[:16], ratelimit, *row[18:])
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

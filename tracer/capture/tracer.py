@@ -86,8 +86,17 @@ class Tracer:
                 requests.get("https://api.github.com/rate_limit")
             t.calls[0].endpoint   # 'GET /rate_limit'
         """
+        return self.calls_since(0)
+
+    def calls_since(self, start: int) -> list[Call]:
+        """The calls recorded after the first ``start`` (only those are made Calls)::
+
+            start = len(tracer)
+            project.get_pr(1)
+            tracer.calls_since(start)   # the calls get_pr made
+        """
         with self._lock:
-            rows = list(self._rows)
+            rows = self._rows[start:]
         return [Call.from_row(row) for row in rows]
 
     def __len__(self) -> int:

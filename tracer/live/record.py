@@ -123,7 +123,7 @@ class _ToTasks:
         self.owner = owner
 
     def keep(self, row: tuple[Any, ...], ratelimit: dict[str, str]) -> None:
-        call = Call(*row[:16], ratelimit, *row[18:])  # Call.from_row without remaking the dict
+        call = Call.from_row(row, ratelimit)
         record = _current.get()
         if record is None:
             self.outside([call])

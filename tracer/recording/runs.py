@@ -129,7 +129,7 @@ def record_into(
             yield
         if not (folder / name).exists():  # a handler that made no call: an empty cassette
             write_cassette_atomic(folder / name, {"interactions": [], "version": 1})
-        calls = tracer.calls[start:]
+        calls = tracer.calls_since(start)
         entries.append(
             CassetteEntry(
                 file=name, step=step.index, event=step.event, handler=step.handler, chroot=step.chroot,

@@ -185,10 +185,10 @@ def _worker(world: Any, knobs: Any, source: Any, trace_dir: Path, env: dict[str,
             self._publish(incoming.kwargs)
             _settle(celery_app, name, hub, QUEUES, proc, log_path)
             settled = time.perf_counter()
-            new = sorted(_traces(trace_dir) - traces)
-            events.append({"event": label, "chroot": chroot, "traces": new,
+            now = _traces(trace_dir)
+            events.append({"event": label, "chroot": chroot, "traces": sorted(now - traces),
                            "server": _server_by_tag(hub.requests[before:]), "seconds": round(settled - start, 2),
-                           "metrics": _exported(lambda: _scrape(metrics_url), len(_traces(trace_dir)))})
+                           "metrics": _exported(lambda: _scrape(metrics_url), len(now))})
 
     with log_path.open("wb") as log:
         proc = subprocess.Popen(args, env=worker_env, stdout=log, stderr=subprocess.STDOUT, cwd=str(trace_dir.parent))
