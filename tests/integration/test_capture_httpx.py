@@ -120,3 +120,25 @@ def test_the_replayer_answers_httpx_at_the_transport(tmp_path):
 def test_network_stays_blocked_for_httpx(server):
     with block_network(), pytest.raises(NetworkBlockedError, match="127.0.0.1"):
         httpx.get(server)
+
+
+def _ask_through_each_client(server: str) -> None:
+    """The caller of httpx, python-gitlab and pyforgejo: each call's call site."""
+    import gitlab
+    from pyforgejo import PyforgejoApi
+
+    httpx.get(f"{server}/api/v1/plain")
+    with httpx.Client() as client:
+        client.get(f"{server}/api/v1/client")
+    gitlab.Gitlab(server, private_token="glpat-test").http_get("/projects/1")  # over requests
+    PyforgejoApi(base_url=f"{server}/api/v1", api_key="0123").miscellaneous.get_version()  # over httpx
+
+
+def test_a_client_librarys_own_frames_are_never_the_call_site(server):
+    """httpx's, python-gitlab's and pyforgejo's functions carry a request: the call site is the
+    function that called them, as it is above requests and PyGithub."""
+    with Tracer() as t:
+        _ask_through_each_client(server)
+    sites = [(c.url.split("/", 3)[-1], c.call_site) for c in t.trace().all_calls()]
+    assert sites == [(path, f"{__name__}._ask_through_each_client") for path in (
+        "api/v1/plain", "api/v1/client", "api/v4/projects/1", "api/v1/version")]

@@ -15,8 +15,16 @@ from tracer.capture.forges import FORGES, route_of
 from tracer.capture.hosts import Hosts, host_of
 from tracer.capture.rules import Rules
 
-#: modules that carry a request rather than decide it: never a call site
-_TRANSPORT = ("requests.", "urllib3.", "github.", "vcr.", "http.", "tracer.capture.", "ssl", "socket", "contextlib", "functools", "threading")
+#: packages that carry a request rather than decide it (the HTTP clients, each forge's client
+#: library under ogr, the recorders): never a call site
+_TRANSPORT_PACKAGES = ("requests", "urllib3", "httpx", "httpcore", "github", "gitlab", "pyforgejo", "vcr", "requre")
+#: modules (by prefix) that carry a request: those packages', the standard library's, ours
+_TRANSPORT = (*(f"{package}." for package in _TRANSPORT_PACKAGES), "http.", "tracer.capture.", "ssl", "socket",
+              "contextlib", "functools", "threading", "asyncio")
+#: forge client libraries whose functions a call-site rule may name, though never a call site
+#: themselves (python-gitlab's token check, ``gitlab.client.Gitlab.auth``); not PyGithub's:
+#: ogr's GitHub classes have methods of the same names, which name the call site better
+_RULED_LIBRARIES = ("ogr", "gitlab", "pyforgejo")
 _MAX_DEPTH = 60
 
 # frame kinds: skipped (transport, ogr's decorator wrappers), an ogr method, the app's code, a
@@ -93,14 +101,14 @@ class Classifier:
         if info is None:
             module = frame.f_globals.get("__name__") or "?"
             key = f"{module}.{code.co_qualname}"
-            if module.startswith(_TRANSPORT) or module in ("requests", "urllib3", "github", "vcr"):
+            if module.startswith(_TRANSPORT) or module in _TRANSPORT_PACKAGES:
                 kind = _TRANSPORT_KIND
             elif module == "ogr" or module.startswith("ogr."):
                 kind = _TRANSPORT_KIND if "<locals>" in key else _OGR  # decorator wrappers: skipped
             else:
                 kind = _APP
             category = None
-            if kind != _TRANSPORT_KIND or module.startswith("ogr"):
+            if kind != _TRANSPORT_KIND or module.partition(".")[0] in _RULED_LIBRARIES:
                 for rule in self.rules.sites:
                     if fnmatchcase(key, rule.function):
                         category, kind = rule.category, _RULE
@@ -111,12 +119,13 @@ class Classifier:
     def call_site(self, frame: FrameType | None) -> tuple[str | None, str | None]:
         """(category from a call-site rule or None, the call site's name)."""
         ogr_entry = first_app = None
-        get = self._frames.get
+        frames = self._frames
         for _ in range(_MAX_DEPTH):
             if frame is None:
                 break
-            info = get(id(frame.f_code))
-            if info is None:
+            try:  # a subscript, not ``get``: a method call a frame costs a fifth of the walk
+                info = frames[id(frame.f_code)]
+            except KeyError:
                 info = self._frame_info(frame)
             kind = info[1]
             if kind:

@@ -25,21 +25,21 @@ def auth_of(headers: Any) -> tuple[str, str | None]:
     if kind == _HTTPX:
         found = _httpx_values(headers, _AUTH_WANTED)
         value, gitlab = found.get("authorization"), found.get("private-token") or found.get("job-token")
+    elif kind == _REQUESTS:
+        # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
+        # value); a look-up or two instead of its public get's three calls each
+        store = headers._store
+        found_pair = store.get("authorization")
+        value = found_pair[1] if found_pair is not None else None
+        gitlab = None
+        if not value:
+            found_pair = store.get("private-token") or store.get("job-token")
+            gitlab = found_pair[1] if found_pair is not None else None
+    elif headers is not None:
+        value = headers.get("Authorization")
+        gitlab = None if value else headers.get("PRIVATE-TOKEN") or headers.get("JOB-TOKEN")
     else:
-        if kind == _REQUESTS:
-            # requests' CaseInsensitiveDict (every request it sends): lower-cased name → (name,
-            # value); one look-up instead of its public get's three calls
-            store = headers._store
-
-            def get(name: str) -> Any:
-                found = store.get(name.lower())
-                return found[1] if found is not None else None
-        elif headers is not None:
-            get = headers.get
-        else:
-            return "none", None
-        value = get("Authorization")
-        gitlab = None if value else get("PRIVATE-TOKEN") or get("JOB-TOKEN")
+        return "none", None
     if value:
         return _auth_kind(str(value))
     return ("token", _digest(str(gitlab))) if gitlab else ("none", None)
@@ -70,7 +70,7 @@ def _httpx_values(headers: Any, wanted: dict[bytes, str]) -> dict[str, str]:
     """The headers ``wanted`` names (httpx's lower-cased name → the name to give), read from
     httpx's ``Headers`` list in one pass, decoded and repeated headers joined as httpx does (its
     public look-up scans and decodes the whole list for each header: most of the tracer's time
-    per httpx call went there)."""
+    per httpx call went there; making the list a dict first costs more than this scan)."""
     found: dict[str, str] = {}
     for _, key, value in headers._list:
         name = wanted.get(key)
