@@ -66,10 +66,17 @@ async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any
         _finish(call, response, error, start)
 
 
-def _request_call(method: Any, url: Any, kwargs: dict[str, Any], frame: Any) -> LogicalCall:
-    # the request as the caller asked; the one the client builds (base URL, query parameters,
-    # its own headers: _wrap_build_request) replaces it, then _finish the one really sent
+def _asked_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+    """``Client.request(method, url, ...)``: the call as the caller asked; the request the client
+    builds (base URL, query parameters, its own headers: :func:`_wrap_build_request`) replaces
+    it, then :func:`_finish` the one really sent."""
+    method, url = args[0] if args else kwargs["method"], args[1] if len(args) > 1 else kwargs["url"]
     return LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), frame)
+
+
+def _sent_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+    """``Client.send(request, ...)``: the request as it is sent."""
+    return _logical(args[0] if args else kwargs["request"], frame)
 
 
 def _wrap_build_request(original: Any) -> Any:
@@ -83,34 +90,11 @@ def _wrap_build_request(original: Any) -> Any:
     return build_request
 
 
-def _wrap_request(original: Any) -> Any:
-    run_as = patches.run_as
-
-    def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _listeners or _current.get() is not None:  # patches.listened(), inline
-            return original(self, method, url, *args, **kwargs)
-        call = _request_call(method, url, kwargs, sys._getframe(1))
-        return run_as(call, _finish, original, self, method, url, *args, **kwargs)
-
-    return request
-
-
-def _wrap_send(original: Any) -> Any:
-    run_as = patches.run_as
-
-    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _listeners or _current.get() is not None:  # patches.listened(), inline
-            return original(self, request, *args, **kwargs)
-        return run_as(_logical(request, sys._getframe(1)), _finish, original, self, request, *args, **kwargs)
-
-    return send
-
-
 def _wrap_async_request(original: Any) -> Any:
     async def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         if not _listeners or _current.get() is not None:
             return await original(self, method, url, *args, **kwargs)
-        call = _request_call(method, url, kwargs, sys._getframe(1))
+        call = _asked_call(self, (method, url), kwargs, sys._getframe(1))
         return await _run_async(call, original, self, method, url, *args, **kwargs)
 
     return request
@@ -204,8 +188,8 @@ def targets() -> list[tuple[Any, str, Any]]:
         return []
     found: list[tuple[Any, str, Any]] = [
         (httpx._client.BaseClient, "build_request", _wrap_build_request),
-        (httpx.Client, "request", _wrap_request),
-        (httpx.Client, "send", _wrap_send),
+        (httpx.Client, "request", patches.logical(_asked_call, _finish)),
+        (httpx.Client, "send", patches.logical(_sent_call, _finish)),
         (httpx.AsyncClient, "request", _wrap_async_request),
         (httpx.AsyncClient, "send", _wrap_async_send),
         (httpx.HTTPTransport, "handle_request", _wrap_handle_request),

@@ -16,8 +16,11 @@ from tracer.capture.classify import Classifier
 from tracer.capture.headers import auth_of, ratelimit_of
 from tracer.capture.hosts import Hosts
 from tracer.capture.rules import Rules
-from tracer.capture.scope import current_scope
+from tracer.capture.scope import _current as _scope
 from tracer.capture.trace import Trace
+
+#: the one attempt of a call that sent nothing
+_NOT_SENT = (patches.Attempt(None, {}, 0.0, "no request was sent"),)
 
 
 class Tracer:
@@ -64,6 +67,7 @@ class Tracer:
         self._invocations: dict[int, int] = {}  # a scope's process-wide number → this trace's
         self._lock = threading.Lock()
         self._stack: ExitStack | None = None
+        self._call_site, self._endpoint = self.classifier.call_site, self.classifier.endpoint
 
     def __enter__(self) -> Tracer:
         stack = ExitStack()
@@ -104,46 +108,45 @@ class Tracer:
         return len(self._rows)
 
     def _record(self, call: patches.LogicalCall) -> None:
-        site_category, site = self.classifier.call_site(call.frame)  # the stack dies with the call
-        entry = (call, current_scope(), site_category, site)
-        with self._lock:
-            self._add(entry)
-
-    def _add(self, entry: tuple[patches.LogicalCall, Any, str | None, str | None]) -> None:
-        """One logical call's Calls, one per attempt (lock held)."""
-        call, scope, site_category, site = entry
-        url = call.url if type(call.url) is str else call.full_url()
-        e = self.classifier.endpoint(call.method, url)
+        """One logical call's Calls, one per attempt, worked out in the calling thread as the
+        call ends (the stack dies with the call)."""
+        site_category, site = self._call_site(call.frame)
+        scope = _scope.get()  # current_scope(), inline: every traced call passes here
+        method, url = call.method, call.url
+        if type(url) is not str:
+            url = str(url)
+        e = self._endpoint(method, url)
         forge = e.forge
         category = e.category_at(site_category)
         free = forge is None or e.free
         auth, auth_id = auth_of(call.headers)
-        attempts = call.attempts or [patches.Attempt(None, {}, 0.0, "no request was sent")]
-        logical = next(self._logical)
-        if scope is None:
-            handler, event, invocation = NO_HANDLER, None, 0
-        else:
-            handler, event = scope.handler, scope.event
-            invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1)
         keys = ratelimit_keys(forge)
-        number = 0
-        for attempt in attempts:
-            number += 1
-            status = attempt.status
-            ratelimit = ratelimit_of(attempt.headers, keys)
-            # a plain tuple in Call's field order (seq, method, url, route, category, charged,
-            # status, handler, event, invocation, call_site, duration_ms, logical, attempt,
-            # auth, auth_id, ratelimit's names, its values, error, host, forge), made a Call when read
-            # (Call.from_row): the collector stops tracking a tuple of strings and numbers,
-            # never a Call nor a dict (a growing trace of Calls made full collections cost 6-7
-            # µs a traced call)
-            self._keep((
-                next(self._seq), call.method, url, e.route, category,
-                charged(forge, free, status, auth, category, attempt.headers),
-                status, handler, event, invocation, site,
-                round(attempt.duration_ms, 3), logical, number,
-                auth, auth_id, tuple(ratelimit), tuple(ratelimit.values()), attempt.error, e.host, forge,
-            ), ratelimit)
+        with self._lock:
+            logical = next(self._logical)
+            if scope is None:
+                handler, event, invocation = NO_HANDLER, None, 0
+            else:
+                handler, event = scope.handler, scope.event
+                invocation = self._invocations.setdefault(scope.invocation, len(self._invocations) + 1)
+            number = 0
+            for attempt in call.attempts or _NOT_SENT:
+                number += 1
+                status = attempt.status
+                ratelimit = ratelimit_of(attempt.headers, keys)
+                # a plain tuple in Call's field order (seq, method, url, route, category,
+                # charged, status, handler, event, invocation, call_site, duration_ms, logical,
+                # attempt, auth, auth_id, ratelimit's names, its values, error, host, forge),
+                # made a Call when read (Call.from_row): the collector stops tracking a tuple
+                # of strings and numbers, never a Call nor a dict (a growing trace of Calls made
+                # full collections cost 6-7 µs a traced call). The duration is rounded to the
+                # microsecond by arithmetic: ``round(x, 3)`` formats the float as decimal.
+                self._keep((
+                    next(self._seq), method, url, e.route, category,
+                    charged(forge, free, status, auth, category, attempt.headers),
+                    status, handler, event, invocation, site,
+                    int(attempt.duration_ms * 1000 + 0.5) / 1000, logical, number,
+                    auth, auth_id, tuple(ratelimit), tuple(ratelimit.values()), attempt.error, e.host, forge,
+                ), ratelimit)
 
     def _keep_row(self, row: tuple[Any, ...], ratelimit: dict[str, str]) -> None:
         self._rows.append(row)
