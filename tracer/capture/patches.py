@@ -148,13 +148,15 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
     prepared = getattr(response, "request", None)
     if isinstance(prepared, requests.PreparedRequest) and prepared.url:
         # the request as it was really sent: params, session headers and auth merged in
-        call.method = prepared.method or call.method
+        call.method = prepared.method or str(call.method).upper()
         call.url = _clean(prepared.url)
         call.headers = prepared.headers
-    elif isinstance(call.headers, tuple):
-        session_headers, given = call.headers
-        call.headers = requests.structures.CaseInsensitiveDict(session_headers)
-        call.headers.update(given or {})
+    else:  # the request as it was asked for, spelt as requests would send it
+        call.method, call.url = str(call.method).upper(), _clean(str(call.url))
+        if isinstance(call.headers, tuple):
+            session_headers, given = call.headers
+            call.headers = requests.structures.CaseInsensitiveDict(session_headers)
+            call.headers.update(given or {})
     complete(call, response, error, start)
 
 
@@ -254,11 +256,11 @@ def logical(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
 
 def _asked_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
     """``Session.request(method, url, params, data, headers, ...)``: the call as asked, with
-    (session headers, the call's headers), merged in :func:`_finish` only if no prepared
-    request comes back with the response."""
+    (session headers, the call's headers); :func:`_finish` spells them out only if no prepared
+    request comes back with the response (it nearly always does)."""
     method, url = args[0] if args else kwargs["method"], args[1] if len(args) > 1 else kwargs["url"]
     given = kwargs.get("headers") if "headers" in kwargs else (args[4] if len(args) > 4 else None)
-    return LogicalCall(str(method).upper(), _clean(str(url)), (session.headers, given), frame)
+    return LogicalCall(method, url, (session.headers, given), frame)
 
 
 def _sent_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
