@@ -3,9 +3,10 @@
     python benchmarks/bench_capture.py [--calls 2000] [--rounds 7] [--client requests|httpx]
 
 Overhead: the same keep-alive calls to a loopback server, untraced and traced (interleaved
-batches), printed as ratios of the medians and of the fastest batches (the second is the
-steadier on a busy machine), and the tracer's CPU time per call (the client thread's CPU time,
-traced minus untraced). Goal: ≤ 1.03. ``--client requests`` (the default): a
+batches), printed as ratios of the medians, of the fastest batches, and paired (the median of
+each traced batch over the untraced batch beside it: the steadiest on a busy machine, as a
+machine that slows down for a while slows both), and the tracer's CPU time per call (the client
+thread's CPU time, traced minus untraced). Goal: ≤ 1.03. ``--client requests`` (the default): a
 ``requests.Session`` asking GitHub's API (``api.github.com``, redirected to the loopback);
 ``--client httpx``: a sync ``httpx.Client`` asking Forgejo's API (the loopback named as a
 Forgejo instance, ``Tracer(hosts=["forgejo=127.0.0.1:PORT"])``), as pyforgejo does.
@@ -32,6 +33,7 @@ import httpx  # noqa: E402
 import requests  # noqa: E402
 
 from _server import start  # noqa: E402
+from _timing import paired_ratio  # noqa: E402
 from tracer.capture import Classifier, Tracer, handler, no_throttle, redirect_api  # noqa: E402
 
 URLS = [
@@ -201,7 +203,9 @@ def main() -> None:
     p, t = statistics.median(plain), statistics.median(traced)
     print(f"per call, untraced  {p * 1e6:8.1f} µs median, {min(plain) * 1e6:8.1f} µs fastest batch")
     print(f"per call, traced    {t * 1e6:8.1f} µs median, {min(traced) * 1e6:8.1f} µs fastest batch")
-    print(f"overhead ratio      {t / p:8.3f} of the medians, {min(traced) / min(plain):.3f} of the fastest (goal <= 1.03)")
+    print(f"overhead ratio      {t / p:8.3f} of the medians, {min(traced) / min(plain):.3f} of the fastest, "
+          f"{paired_ratio(traced, plain):.3f} paired (the median of each traced batch over the untraced batch "
+          f"beside it; goal <= 1.03)")
     print(f"tracer CPU per call {cpu * 1e6:8.1f} µs (this thread, traced minus untraced)")
     print(f"reading the trace   {reads[0] * 1e6:8.1f} µs a call, once (tracer.trace(): each kept call made a Call)")
     for mode, label in (("plain", "untraced"), ("traced", "traced")):

@@ -6,7 +6,9 @@ Overhead: the same keep-alive ``requests`` calls to a loopback server, untraced,
 capture's Tracer alone, and in live mode (each task of ``--calls-per-task`` calls in its task
 record and handler scope, its calls handed at task end to prometheus_client multiprocess
 metrics with their defaults, as a prefork worker does: the process's flusher thread writes
-them at most once a second), in rotating rounds, medians, printed as ratios (goal <= 1.05).
+them at most once a second), in rotating rounds, printed as ratios to untraced: of the medians,
+of the fastest batches, and paired (the median of each round's ratio of a batch to the untraced
+batch of the same round: the steadiest on a busy machine; goal <= 1.05).
 Push mode (the increments pushed to an aggregating gateway from a background thread) beside it.
 Memory: the reference worker's pipelines (1, 2 and 3 chroots at b828c3d7, recorded once against
 the loopback GitHub) fed as tasks into fresh metrics, ``--small`` and then ``--large`` of them:
@@ -35,6 +37,7 @@ import requests  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 
 from _server import start  # noqa: E402
+from _timing import paired_ratio  # noqa: E402
 import bench_capture  # noqa: E402
 from tracer.capture import Tracer, handler, redirect_api  # noqa: E402
 from tracer.live import LiveTracer, Metrics, TaskRecord  # noqa: E402
@@ -231,8 +234,11 @@ def main() -> None:
         print(f"per call, {label:22} {statistics.median(batches) * 1e6:7.1f} µs median, "
               f"{min(batches) * 1e6:7.1f} µs fastest batch, CPU {(cpu - base_cpu) * 1e6:+6.1f} µs over untraced")
     live, _ = result["live"]
+    tracer_alone, _ = result["tracer"]
     print(f"live mode overhead ratio {statistics.median(live) / statistics.median(base):.3f} of the medians, "
-          f"{min(live) / min(base):.3f} of the fastest batches (goal <= 1.05)")
+          f"{min(live) / min(base):.3f} of the fastest batches, {paired_ratio(live, base):.3f} paired "
+          f"(the median of each round's live batch over its untraced batch; goal <= 1.05); "
+          f"capture's Tracer alone {paired_ratio(tracer_alone, base):.3f} paired")
     pieces = breakdown(args.calls_per_task)
     print("where live mode's time goes (isolated, warm): " + ", ".join(f"{k} {v:.1f} µs" for k, v in pieces.items()))
     print(f"a task's end in the loop (between network calls): {statistics.median(ends) * 1e6:.1f} µs median, "
@@ -243,7 +249,8 @@ def main() -> None:
         pushed = overhead(Metrics.push(gateway.url, job="bench"), args.calls_per_task, args.rounds)
     (pb, _), (lb, lcpu) = pushed["untraced"], pushed["live"]
     print(f"live (push, in the background) ratio {statistics.median(lb) / statistics.median(pb):.3f} of the medians, "
-          f"{min(lb) / min(pb):.3f} of the fastest batches, CPU {(lcpu - pushed['untraced'][1]) * 1e6:+.1f} µs a call")
+          f"{min(lb) / min(pb):.3f} of the fastest batches, {paired_ratio(lb, pb):.3f} paired, "
+          f"CPU {(lcpu - pushed['untraced'][1]) * 1e6:+.1f} µs a call")
 
     pipelines = _pipeline_tasks()
     with tempfile.TemporaryDirectory() as small_dir, tempfile.TemporaryDirectory() as large_dir:
