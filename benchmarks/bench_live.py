@@ -128,8 +128,9 @@ class _FlusherClock:
 
 def breakdown(per_task: int, tasks: int = 20, repeat: int = 100) -> dict[str, float]:
     """Where live mode's time goes, isolated and warm (µs): building one Call from what capture
-    saw (in a handler's scope; its stack is gone by then, so not walked), ending one task (its calls handed to the multiprocess metrics), the task's share of the
-    flusher's writes (all of them written at once), one metric write."""
+    saw (in a handler's scope; its stack is gone by then, so not walked), ending one task (its
+    calls handed to the multiprocess metrics), the task's share of the flusher's writes (all of
+    them written at once), one metric write."""
     server = start()
     session = requests.Session()
     metrics = Metrics.multiprocess()

@@ -142,3 +142,20 @@ def test_a_client_librarys_own_frames_are_never_the_call_site(server):
     sites = [(c.url.split("/", 3)[-1], c.call_site) for c in t.trace().all_calls()]
     assert sites == [(path, f"{__name__}._ask_through_each_client") for path in (
         "api/v1/plain", "api/v1/client", "api/v4/projects/1", "api/v1/version")]
+
+
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_a_request_without_its_arguments_fails_as_without_a_tracer(client):
+    """A method asked for no request (its method or URL missing) raises the client's own error,
+    and nothing is recorded."""
+    import requests
+
+    session = requests.Session() if client == "requests" else httpx.Client()
+    with pytest.raises(TypeError) as plain:
+        session.request("GET")
+    with Tracer() as t, pytest.raises(TypeError) as traced:
+        session.request("GET")
+    with Tracer() as t2, pytest.raises(TypeError):
+        session.send()
+    assert str(traced.value) == str(plain.value) and "url" in str(plain.value)
+    assert t.calls == [] and t2.calls == []

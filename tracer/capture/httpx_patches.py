@@ -66,17 +66,20 @@ async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any
         _finish(call, response, error, start)
 
 
-def _asked_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+def _asked_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall | None:
     """``Client.request(method, url, ...)``: the call as the caller asked; the request the client
     builds (base URL, query parameters, its own headers: :func:`_wrap_build_request`) replaces
     it, then :func:`_finish` the one really sent."""
-    method, url = args[0] if args else kwargs["method"], args[1] if len(args) > 1 else kwargs["url"]
+    method, url = patches.method_and_url(args, kwargs)
+    if method is None or url is None:
+        return None
     return LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), frame)
 
 
-def _sent_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+def _sent_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall | None:
     """``Client.send(request, ...)``: the request as it is sent."""
-    return _logical(args[0] if args else kwargs["request"], frame)
+    request = args[0] if args else kwargs.get("request")
+    return None if request is None else _logical(request, frame)
 
 
 def _wrap_build_request(original: Any) -> Any:
@@ -94,7 +97,7 @@ def _wrap_async_request(original: Any) -> Any:
     async def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         if not _listeners or _current.get() is not None:
             return await original(self, method, url, *args, **kwargs)
-        call = _asked_call(self, (method, url), kwargs, sys._getframe(1))
+        call = LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), sys._getframe(1))
         return await _run_async(call, original, self, method, url, *args, **kwargs)
 
     return request

@@ -213,8 +213,18 @@ def end(token: contextvars.Token[LogicalCall | None]) -> None:
 
 
 #: makes the logical call a client's method is asked for: (the client, its positional and
-#: keyword arguments, the caller's frame)
-MakeCall = Callable[[Any, tuple[Any, ...], dict[str, Any], Any], LogicalCall]
+#: keyword arguments, the caller's frame); None when they make no request
+MakeCall = Callable[[Any, tuple[Any, ...], dict[str, Any], Any], "LogicalCall | None"]
+
+
+def method_and_url(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """The method and URL a client's ``request(method, url, ...)`` was given, None if not::
+
+        method_and_url(("GET",), {"url": "https://api.github.com/"})   # ('GET', 'https://api.github.com/')
+    """
+    if len(args) > 1:
+        return args[0], args[1]
+    return (args[0] if args else kwargs.get("method")), kwargs.get("url")
 
 
 def logical(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
@@ -236,6 +246,8 @@ def logical(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
             if not _listeners or _current.get() is not None:
                 return original(self, *args, **kwargs)
             call = make_call(self, args, kwargs, sys._getframe(1))
+            if call is None:  # not a request (arguments missing): the method says what is wrong
+                return original(self, *args, **kwargs)
             token = _current.set(call)
             start = clock()
             response = error = None
@@ -254,18 +266,22 @@ def logical(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
     return wrap
 
 
-def _asked_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+def _asked_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall | None:
     """``Session.request(method, url, params, data, headers, ...)``: the call as asked, with
     (session headers, the call's headers); :func:`_finish` spells them out only if no prepared
     request comes back with the response (it nearly always does)."""
-    method, url = args[0] if args else kwargs["method"], args[1] if len(args) > 1 else kwargs["url"]
+    method, url = method_and_url(args, kwargs)
+    if method is None or url is None:
+        return None
     given = kwargs.get("headers") if "headers" in kwargs else (args[4] if len(args) > 4 else None)
     return LogicalCall(method, url, (session.headers, given), frame)
 
 
-def _sent_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall:
+def _sent_call(session: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall | None:
     """``Session.send(request, **kwargs)``: the prepared request as it is sent."""
-    request = args[0] if args else kwargs["request"]
+    request = args[0] if args else kwargs.get("request")
+    if request is None:
+        return None
     return LogicalCall(request.method or "GET", _clean(request.url or ""), request.headers, frame)
 
 
