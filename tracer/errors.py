@@ -14,8 +14,13 @@ class TracerError(Exception):
     """
 
     def __init__(self, message: str = "", details: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message.translate(_LINE_BREAKS))
         self.details = details
+
+
+#: the characters that break a line (``str.splitlines``), spelt as escapes: a message stays one
+#: line whatever a file's names and values hold (a YAML key may be ``"a\nb"``)
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 class UsageError(TracerError):

@@ -206,3 +206,22 @@ def test_call_records_any_one_node_mutation(choice: st.DataObject, run_folder: P
     path = run_folder / "calls.json"
     path.write_bytes(_dump(_mutate(doc, path_to, action, choice.draw(VALUES)), "calls.json"))
     _read(_records_reader, path)
+
+
+def test_a_line_break_in_a_files_name_stays_on_one_line(tmp_path: Path) -> None:
+    """What the mutation search found once: a world file whose file name is a line break. The
+    error names it escaped, on one line, as every TracerError's message is."""
+    seed, filename, reader = READERS["world"]
+    doc = seed()
+    doc["repositories"][0]["files"]["main"] = {"\n": None}
+    path = tmp_path / filename
+    path.write_bytes(_dump(doc, filename))
+    with pytest.raises(DataError) as caught:
+        reader(path)
+    assert str(caught.value) == f"{path}: repositories[0].files.main.\\n: expected text, got nothing"
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_an_errors_message_is_one_line_whatever_it_quotes(brk: str) -> None:
+    message = str(DataError(f"f.yaml: key {'a' + brk + 'b'!s}: bad"))
+    assert message.splitlines() == [message] and repr(brk)[1:-1] in message
