@@ -159,3 +159,19 @@ def test_a_request_without_its_arguments_fails_as_without_a_tracer(client):
         session.send()
     assert str(traced.value) == str(plain.value) and "url" in str(plain.value)
     assert t.calls == [] and t2.calls == []
+
+
+def test_an_async_request_without_its_arguments_fails_as_without_a_tracer():
+    async def both() -> None:
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(TypeError) as plain:
+                await client.request("GET")
+            with Tracer() as t:
+                with pytest.raises(TypeError) as traced:
+                    await client.request("GET")
+                with pytest.raises(TypeError):
+                    await client.send()
+        assert str(traced.value) == str(plain.value) and "url" in str(plain.value)
+        assert t.calls == []
+
+    asyncio.run(both())

@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import Any
 
@@ -51,21 +50,6 @@ def _finish(call: LogicalCall, response: Any, error: BaseException | None, start
     patches.complete(call, response, error, start)
 
 
-async def _run_async(call: LogicalCall, original: Any, *args: Any, **kwargs: Any) -> Any:
-    start = time.perf_counter()
-    response = error = None
-    token = patches.begin(call)
-    try:
-        response = await original(*args, **kwargs)
-        return response
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        patches.end(token)
-        _finish(call, response, error, start)
-
-
 def _asked_call(client: Any, args: tuple[Any, ...], kwargs: dict[str, Any], frame: Any) -> LogicalCall | None:
     """``Client.request(method, url, ...)``: the call as the caller asked; the request the client
     builds (base URL, query parameters, its own headers: :func:`_wrap_build_request`) replaces
@@ -91,25 +75,6 @@ def _wrap_build_request(original: Any) -> Any:
         return request
 
     return build_request
-
-
-def _wrap_async_request(original: Any) -> Any:
-    async def request(self: Any, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _listeners or _current.get() is not None:
-            return await original(self, method, url, *args, **kwargs)
-        call = LogicalCall(str(method).upper(), str(url), kwargs.get("headers"), sys._getframe(1))
-        return await _run_async(call, original, self, method, url, *args, **kwargs)
-
-    return request
-
-
-def _wrap_async_send(original: Any) -> Any:
-    async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _listeners or _current.get() is not None:
-            return await original(self, request, *args, **kwargs)
-        return await _run_async(_logical(request, sys._getframe(1)), original, self, request, *args, **kwargs)
-
-    return send
 
 
 # -- the transport: physical attempts, or a responder's answers -----------------------------------
@@ -193,8 +158,8 @@ def targets() -> list[tuple[Any, str, Any]]:
         (httpx._client.BaseClient, "build_request", _wrap_build_request),
         (httpx.Client, "request", patches.logical(_asked_call, _finish)),
         (httpx.Client, "send", patches.logical(_sent_call, _finish)),
-        (httpx.AsyncClient, "request", _wrap_async_request),
-        (httpx.AsyncClient, "send", _wrap_async_send),
+        (httpx.AsyncClient, "request", patches.logical_async(_asked_call, _finish)),
+        (httpx.AsyncClient, "send", patches.logical_async(_sent_call, _finish)),
         (httpx.HTTPTransport, "handle_request", _wrap_handle_request),
         (httpx.AsyncHTTPTransport, "handle_async_request", _wrap_handle_async_request),
     ]

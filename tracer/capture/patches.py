@@ -175,41 +175,9 @@ def complete(call: LogicalCall, response: Any, error: BaseException | None, star
     call.frame = None
 
 
-def listened() -> bool:
-    """Whether a new logical call is to be recorded: someone listens and no call is under way."""
-    return bool(_listeners) and _current.get() is None
-
-
 def current_call() -> LogicalCall | None:
     """The logical call under way in this context (its transport's attempts are its own)."""
     return _current.get()
-
-
-@contextmanager
-def making(call: LogicalCall) -> Iterator[None]:
-    """Inside, ``call`` is the logical call under way (sync or async code alike)."""
-    token = _current.set(call)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def begin(call: LogicalCall) -> contextvars.Token[LogicalCall | None]:
-    """:func:`making` without a context manager's cost, for a wrapper on every call::
-
-        token = begin(call)
-        try:
-            ...
-        finally:
-            end(token)
-    """
-    return _current.set(call)
-
-
-def end(token: contextvars.Token[LogicalCall | None]) -> None:
-    """The end of :func:`begin`'s call."""
-    _current.reset(token)
 
 
 #: makes the logical call a client's method is asked for: (the client, its positional and
@@ -253,6 +221,40 @@ def logical(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
             response = error = None
             try:
                 response = original(self, *args, **kwargs)
+                return response
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                _current.reset(token)
+                finish(call, response, error, start)
+
+        return wrapper
+
+    return wrap
+
+
+def logical_async(make_call: MakeCall, finish: Finish) -> Callable[[Any], Any]:
+    """:func:`logical` for an async client method (httpx's ``AsyncClient.request`` and
+    ``send``): the same call, made and finished alike, around an awaited method::
+
+        (httpx.AsyncClient, "send", logical_async(_sent_call, _finish))
+    """
+
+    def wrap(original: Any) -> Any:
+        clock = time.perf_counter
+
+        async def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if not _listeners or _current.get() is not None:
+                return await original(self, *args, **kwargs)
+            call = make_call(self, args, kwargs, sys._getframe(1))
+            if call is None:  # not a request (arguments missing): the method says what is wrong
+                return await original(self, *args, **kwargs)
+            token = _current.set(call)
+            start = clock()
+            response = error = None
+            try:
+                response = await original(self, *args, **kwargs)
                 return response
             except BaseException as exc:
                 error = exc

@@ -68,10 +68,16 @@ _ROUTE_MEMO = 20_000
 MAX_PENDING = 10_000
 
 
-def _forked(ref: weakref.ref[Metrics]) -> None:
-    metrics = ref()
-    if metrics is not None:
+#: every Metrics of the process: a forked child resets each (one fork hook for them all)
+_ALL: weakref.WeakSet[Metrics] = weakref.WeakSet()
+
+
+def _forked() -> None:
+    for metrics in list(_ALL):
         metrics._after_fork()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _chroots(record: TaskRecord | None) -> str:
@@ -264,8 +270,7 @@ class Metrics:
         self._push_lock = threading.Lock()
         self._flusher_pid: int | None = None
         self._start_lock = threading.Lock()
-        ref = weakref.ref(self)  # a forked child starts afresh (and never holds a lock its parent's threads held)
-        os.register_at_fork(after_in_child=lambda: _forked(ref))
+        _ALL.add(self)  # a forked child starts afresh (and never holds a lock its parent's threads held)
         self._event = threading.Event()
         self.background = True
         #: at most about one write (multiprocess: 1 s) or push (0.5 s) per interval and process
